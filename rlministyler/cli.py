@@ -1,0 +1,174 @@
+"""The ``rlministyler`` command. Subcommands import their package only when they run, so
+``--help`` is instant and no subcommand loads more than it needs."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Sequence
+
+from . import __version__
+from .errors import UserError
+
+MAIN_EPILOG = """\
+the sequence: step 1 keeps most of the content, step 10 is strongly stylised; any style image
+works without retraining. A first run:
+
+  rlministyler weights download                    # the authors' checkpoints, once
+  rlministyler stylize photo.jpg --style painting.jpg --steps 1-10 --sheet -o out/
+
+Offline, point --checkpoint (or RLMINISTYLER_CHECKPOINT) at a folder with actor.pth.tar and
+builder.pth.tar. Run `rlministyler COMMAND --help` for each command's options.
+"""
+
+STYLIZE_EPILOG = """\
+output naming: with one content and one step, OUT is the image file to write (.png, .jpg,
+.webp, .bmp). Otherwise OUT is a directory and each file is <content-stem>_step<K>.png
+(chicago_step5.png); --sheet adds <content-stem>_sheet.png with content, style and each step.
+
+examples:
+  rlministyler stylize chicago.jpg --style la_muse.jpg -o chicago_muse.png
+  rlministyler stylize photos/*.jpg --style mondrian.jpg --steps 1,5,10 --size 512 -o out/
+  rlministyler stylize chicago.jpg --style la_muse.jpg --steps all --sheet -o sheet/
+  rlministyler stylize chicago.jpg --style la_muse.jpg --stochastic --seed 7 -o sample.png
+"""
+
+WEIGHTS_EPILOG = """\
+where checkpoints are looked for, in order: --checkpoint DIR, the environment variable
+RLMINISTYLER_CHECKPOINT, then the download cache ($RLMINISTYLER_CACHE/weights, else
+$XDG_CACHE_HOME/rlministyler/weights, else ~/.cache/rlministyler/weights).
+A mirror can be given with --base-url or RLMINISTYLER_WEIGHTS_URL.
+"""
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that reports usage errors in one line (and exit code 2)."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.exit(2, f"{self.prog}: error: {message} (see --help)\n")
+
+
+def parse_steps(text: str) -> list[int]:
+    """``5``, ``1,5,10``, ``1-10``, ``3-5,10`` or ``all`` (= 1-10); each step in 1..64."""
+    text = text.strip().lower()
+    if text == "all":
+        return list(range(1, 11))
+    steps: set[int] = set()
+    try:
+        for part in text.split(","):
+            if "-" in part.strip()[1:]:
+                lo, hi = part.split("-", 1)
+                steps.update(range(int(lo), int(hi) + 1))
+            else:
+                steps.add(int(part))
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"invalid steps {text!r}: use e.g. 5, 1,5,10, 1-10 or all") from None
+    if not steps:
+        raise argparse.ArgumentTypeError(f"invalid steps {text!r}: no step given")
+    bad = [s for s in sorted(steps) if not 1 <= s <= 64]
+    if bad:
+        raise argparse.ArgumentTypeError(f"step {bad[0]} is out of range: steps go from 1 to 64")
+    return sorted(steps)
+
+
+def _non_negative(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected 0 or more, got {value}")
+    return value
+
+
+def _run_stylize(args: argparse.Namespace) -> int:
+    from training.stylize import run
+
+    return run(args)
+
+
+def _run_weights(args: argparse.Namespace) -> int:
+    from training.weights_cli import run
+
+    return run(args)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="rlministyler",
+        description="RLMiniStyler arbitrary style transfer: a 0.37 M-parameter agent applied\n"
+                    "step after step (the sequence index) to stylise images with any painting.",
+        epilog=MAIN_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--version", action="version", version=f"rlministyler {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+
+    p = sub.add_parser(
+        "stylize", help="stylise images with PyTorch at chosen steps of the sequence",
+        description="Stylise one or more content images with a style image, at chosen steps of "
+                    "the RLMiniStyler sequence, with the PyTorch model.",
+        epilog=STYLIZE_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("content", nargs="+", metavar="CONTENT", help="content image(s): PNG, JPEG, WebP or BMP")
+    p.add_argument("--style", required=True, metavar="STYLE", help="the style image (any painting or texture)")
+    p.add_argument("--steps", type=parse_steps, default=[5], metavar="STEPS",
+                   help="which steps to write: 5, 1,5,10, 1-10 or all (=1-10); 1..64 (default: 5)")
+    p.add_argument("--size", type=_non_negative, default=0, metavar="N",
+                   help="scale each content so its shorter side is N pixels; 0 keeps its size (default)")
+    p.add_argument("--style-size", type=_non_negative, default=0, metavar="N",
+                   help="scale the style image's shorter side to N pixels first; 0 keeps it (default)")
+    p.add_argument("--checkpoint", metavar="DIR",
+                   help="folder with actor.pth.tar and builder.pth.tar (default: "
+                        "$RLMINISTYLER_CHECKPOINT, else the download cache)")
+    p.add_argument("--device", default="auto", metavar="DEVICE",
+                   help="cpu, cuda, cuda:N or auto (CUDA when available; default)")
+    p.add_argument("--stochastic", action="store_true",
+                   help="sample the action (mean + scale * noise) as the authors' script does, "
+                        "instead of the deterministic mean")
+    p.add_argument("--seed", type=int, metavar="S", help="seed for --stochastic, for repeatable samples")
+    p.add_argument("--sheet", action="store_true",
+                   help="also write a contact sheet: content, style and every requested step")
+    p.add_argument("-o", "--output", required=True, metavar="OUT",
+                   help="output image file (one content, one step) or directory")
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(func=_run_stylize)
+
+    w = sub.add_parser(
+        "weights", help="download or locate the official checkpoints",
+        description="Manage the authors' official RLMiniStyler checkpoints (MIT licence).",
+        epilog=WEIGHTS_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    wsub = w.add_subparsers(dest="action", metavar="ACTION", parser_class=_Parser, required=True)
+    d = wsub.add_parser("download", help="fetch actor.pth.tar and builder.pth.tar, checking sha256",
+                        description="Download the two official files into the cache (or --dir), "
+                                    "verify their sha256, keep files that are already right.")
+    d.add_argument("--dir", metavar="DIR", help="where to put them (default: the cache directory)")
+    d.add_argument("--base-url", metavar="URL", help="mirror to download from (default: the authors' repository)")
+    d.add_argument("--force", action="store_true", help="download even if the files are present and right")
+    d.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    d.set_defaults(func=_run_weights)
+    s = wsub.add_parser("show", help="say which checkpoint folder is used and whether it is the official one",
+                        description="Resolve the checkpoint folder (--checkpoint, "
+                                    "RLMINISTYLER_CHECKPOINT, cache) and check its files.")
+    s.add_argument("--checkpoint", metavar="DIR", help="folder to check instead of the default")
+    s.set_defaults(func=_run_weights)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    func: Callable[[argparse.Namespace], int] | None = getattr(args, "func", None)
+    if func is None:
+        parser.print_help()
+        return 2
+    try:
+        return func(args)
+    except UserError as exc:
+        print(f"rlministyler {args.command}: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print(f"rlministyler {args.command}: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,93 @@
+"""Image files in and out, as float32 RGB arrays in [0, 1] (H, W, 3). NumPy and OpenCV only.
+
+Files are decoded from bytes (``np.fromfile`` + ``cv2.imdecode``) so that paths with any
+characters work, and written through a temporary file so a failed write never leaves half a file.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from .errors import UserError
+
+READ_EXTENSIONS = (".png", ".jpg", ".jpeg", ".webp", ".bmp")
+WRITE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".webp", ".bmp")
+
+
+def read_image(path: str | os.PathLike) -> np.ndarray:
+    """Read PNG/JPEG/WebP/BMP (8 or 16 bit, grey, RGB or RGBA; EXIF orientation applied)."""
+    path = Path(path)
+    if not path.is_file():
+        raise UserError(f"image not found: {path}")
+    try:
+        data = np.fromfile(path, dtype=np.uint8)
+    except OSError as exc:
+        raise UserError(f"cannot read image {path}: {exc.strerror}") from None
+    bgr = cv2.imdecode(data, cv2.IMREAD_COLOR | cv2.IMREAD_ANYDEPTH) if data.size else None
+    if bgr is None:
+        raise UserError(f"not a readable image (PNG, JPEG, WebP or BMP): {path}")
+    scale = 65535.0 if bgr.dtype == np.uint16 else 255.0
+    rgb = cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB).astype(np.float32)
+    if bgr.dtype == np.float32:  # 32-bit float images are taken as already in [0, 1]
+        return np.clip(rgb, 0.0, 1.0)
+    return rgb / np.float32(scale)
+
+
+def to_uint8(rgb: np.ndarray) -> np.ndarray:
+    """Clamp to [0, 1], scale to 0..255 and round to nearest (not truncate)."""
+    return np.floor(np.clip(rgb, 0.0, 1.0) * 255.0 + 0.5).astype(np.uint8)
+
+
+def check_writable(path: str | os.PathLike) -> Path:
+    """Fail early, before any work, if ``path`` cannot be written as an image."""
+    path = Path(path)
+    if path.suffix.lower() not in WRITE_EXTENSIONS:
+        raise UserError(f"cannot write {path}: use one of {', '.join(WRITE_EXTENSIONS)}")
+    parent = path.parent if str(path.parent) else Path(".")
+    if path.is_dir():
+        raise UserError(f"cannot write {path}: it is a directory")
+    if parent.exists() and not parent.is_dir():
+        raise UserError(f"cannot write {path}: {parent} is not a directory")
+    if parent.is_dir() and not os.access(parent, os.W_OK):
+        raise UserError(f"cannot write {path}: directory {parent} is not writable")
+    return path
+
+
+def write_image(path: str | os.PathLike, rgb: np.ndarray, quality: int = 95) -> Path:
+    """Write a float RGB array (clamped, rounded to 8 bit) or a uint8 RGB array."""
+    path = check_writable(path)
+    pixels = rgb if rgb.dtype == np.uint8 else to_uint8(rgb)
+    ext = path.suffix.lower()
+    params = [cv2.IMWRITE_JPEG_QUALITY, quality] if ext in (".jpg", ".jpeg") else []
+    if ext == ".webp":
+        params = [cv2.IMWRITE_WEBP_QUALITY, 101]  # lossless
+    ok, encoded = cv2.imencode(ext, cv2.cvtColor(pixels, cv2.COLOR_RGB2BGR), params)
+    if not ok:
+        raise UserError(f"could not encode {path}")
+    tmp = path.with_name(f".{path.name}.tmp")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        encoded.tofile(tmp)
+        os.replace(tmp, path)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise UserError(f"cannot write {path}: {exc.strerror}") from None
+    return path
+
+
+def resize_shorter(rgb: np.ndarray, shorter: int) -> np.ndarray:
+    """Scale so the shorter side is ``shorter`` pixels (``0`` keeps the image as it is)."""
+    if shorter <= 0:
+        return rgb
+    h, w = rgb.shape[:2]
+    factor = shorter / min(h, w)
+    size = (max(1, round(w * factor)), max(1, round(h * factor)))
+    if size == (w, h):
+        return rgb
+    if factor < 1:
+        return cv2.resize(rgb, size, interpolation=cv2.INTER_AREA)
+    return np.clip(cv2.resize(rgb, size, interpolation=cv2.INTER_CUBIC), 0.0, 1.0)

@@ -1,0 +1,94 @@
+"""``rlministyler stylize``: content images + a style image -> chosen steps of the sequence."""
+
+from __future__ import annotations
+
+import argparse
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from rlministyler.errors import UserError
+from rlministyler.images import WRITE_EXTENSIONS, check_writable, read_image, resize_shorter, write_image
+from rlministyler.sheet import contact_sheet
+
+from .stylizer import Stylizer, check_steps
+
+
+def to_tensor(rgb: np.ndarray) -> torch.Tensor:
+    """(H, W, 3) float array -> (1, 3, H, W) tensor."""
+    return torch.from_numpy(np.ascontiguousarray(rgb.transpose(2, 0, 1))).unsqueeze(0)
+
+
+def to_array(x: torch.Tensor) -> np.ndarray:
+    """(1, 3, H, W) or (3, H, W) tensor -> (H, W, 3) float array (not clamped)."""
+    return x.detach().float().cpu().reshape(-1, *x.shape[-2:]).permute(1, 2, 0).numpy()
+
+
+def plan_outputs(contents: list[Path], steps: list[int], out: Path, sheet: bool
+                 ) -> tuple[dict[tuple[int, int], Path], dict[int, Path]]:
+    """Files to write: {(content index, step): path} and {content index: sheet path}."""
+    single = len(contents) == 1 and len(steps) == 1
+    if single and out.suffix.lower() in WRITE_EXTENSIONS:
+        check_writable(out)
+        sheet_path = out.with_name(f"{out.stem}_sheet.png")
+        return {(0, steps[0]): out}, ({0: sheet_path} if sheet else {})
+    if out.suffix.lower() in WRITE_EXTENSIONS and not out.is_dir():
+        raise UserError(f"-o {out} names an image file, but {len(contents)} content(s) x "
+                        f"{len(steps)} step(s) make several outputs: give a directory")
+    if out.exists() and not out.is_dir():
+        raise UserError(f"-o {out} exists and is not a directory")
+    stems = [c.stem for c in contents]
+    dupes = sorted({s for s in stems if stems.count(s) > 1})
+    if dupes:
+        raise UserError(f"two contents share the name {dupes[0]!r}: outputs would overwrite each other")
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UserError(f"cannot create output directory {out}: {exc.strerror}") from None
+    files = {(i, t): check_writable(out / f"{stem}_step{t}.png") for i, stem in enumerate(stems)
+             for t in steps}
+    sheets = {i: out / f"{stem}_sheet.png" for i, stem in enumerate(stems)} if sheet else {}
+    return files, sheets
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.seed is not None and not args.stochastic:
+        raise UserError("--seed only applies to --stochastic sampling (the mean action is deterministic)")
+    steps = check_steps(args.steps)
+    contents = [Path(c) for c in args.content]
+    style_rgb = resize_shorter(read_image(args.style), args.style_size)
+    images = [resize_shorter(read_image(c), args.size) for c in contents]
+    files, sheets = plan_outputs(contents, steps, Path(args.output), args.sheet)
+
+    stylizer = Stylizer.from_checkpoint(args.checkpoint, args.device)
+    from tqdm import tqdm
+
+    start = time.perf_counter()
+    code = stylizer.encode_style(to_tensor(style_rgb))
+    bar = tqdm(total=len(contents) * steps[-1], unit="step", disable=args.quiet, leave=False)
+    written: list[Path] = []
+    try:
+        for i, rgb in enumerate(images):
+            bar.set_description(contents[i].name)
+            tiles = [("content", rgb), ("style", style_rgb)]
+            seed = None if args.seed is None else args.seed + i
+            for t, out in stylizer.iterate(to_tensor(rgb), code, steps[-1],
+                                           stochastic=args.stochastic, seed=seed):
+                bar.update(1)
+                if t in steps:
+                    result = to_array(out)
+                    written.append(write_image(files[(i, t)], result))
+                    tiles.append((f"step {t}", result))
+            if i in sheets:
+                written.append(write_image(sheets[i], contact_sheet(tiles)))
+    except torch.cuda.OutOfMemoryError:
+        raise UserError("out of GPU memory: use --size to shrink the images or --device cpu") from None
+    finally:
+        bar.close()
+    elapsed = time.perf_counter() - start
+    for path in written:
+        print(path)
+    print(f"wrote {len(written)} file(s) in {elapsed:.2f} s on {stylizer.device}")
+    return 0
