@@ -109,7 +109,8 @@ def build_parser() -> argparse.ArgumentParser:
                     "the RLMiniStyler sequence, with the PyTorch model.",
         epilog=STYLIZE_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("content", nargs="+", metavar="CONTENT", help="content image(s): PNG, JPEG, WebP or BMP")
-    p.add_argument("--style", required=True, metavar="STYLE", help="the style image (any painting or texture)")
+    p.add_argument("--style", required=True, metavar="STYLE",
+                   help="the style image (any painting or texture)")
     p.add_argument("--steps", type=parse_steps, default=[5], metavar="STEPS",
                    help="which steps to write: 5, 1,5,10, 1-10 or all (=1-10); 1..64 (default: 5)")
     p.add_argument("--size", type=_non_negative, default=0, metavar="N",
@@ -141,7 +142,8 @@ def build_parser() -> argparse.ArgumentParser:
                         description="Download the two official files into the cache (or --dir), "
                                     "verify their sha256, keep files that are already right.")
     d.add_argument("--dir", metavar="DIR", help="where to put them (default: the cache directory)")
-    d.add_argument("--base-url", metavar="URL", help="mirror to download from (default: the authors' repository)")
+    d.add_argument("--base-url", metavar="URL",
+                   help="mirror to download from (default: the authors' repository)")
     d.add_argument("--force", action="store_true", help="download even if the files are present and right")
     d.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     d.set_defaults(func=_run_weights)

@@ -27,7 +27,7 @@ def read_image(path: str | os.PathLike) -> np.ndarray:
         data = np.fromfile(path, dtype=np.uint8)
     except OSError as exc:
         raise UserError(f"cannot read image {path}: {exc.strerror}") from None
-    bgr = cv2.imdecode(data, cv2.IMREAD_COLOR | cv2.IMREAD_ANYDEPTH) if data.size else None
+    bgr = _decode(data) if data.size else None
     if bgr is None:
         raise UserError(f"not a readable image (PNG, JPEG, WebP or BMP): {path}")
     scale = 65535.0 if bgr.dtype == np.uint16 else 255.0
@@ -35,6 +35,16 @@ def read_image(path: str | os.PathLike) -> np.ndarray:
     if bgr.dtype == np.float32:  # 32-bit float images are taken as already in [0, 1]
         return np.clip(rgb, 0.0, 1.0)
     return rgb / np.float32(scale)
+
+
+def _decode(data: np.ndarray) -> np.ndarray | None:
+    # OpenCV logs its own warnings for broken files; we report them in one line instead
+    previous = cv2.utils.logging.getLogLevel()
+    cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_SILENT)
+    try:
+        return cv2.imdecode(data, cv2.IMREAD_COLOR | cv2.IMREAD_ANYDEPTH)
+    finally:
+        cv2.utils.logging.setLogLevel(previous)
 
 
 def to_uint8(rgb: np.ndarray) -> np.ndarray:

@@ -30,7 +30,7 @@ def plan_outputs(contents: list[Path], steps: list[int], out: Path, sheet: bool
                  ) -> tuple[dict[tuple[int, int], Path], dict[int, Path]]:
     """Files to write: {(content index, step): path} and {content index: sheet path}."""
     single = len(contents) == 1 and len(steps) == 1
-    if single and out.suffix.lower() in WRITE_EXTENSIONS:
+    if single and out.suffix and not out.is_dir():
         check_writable(out)
         sheet_path = out.with_name(f"{out.stem}_sheet.png")
         return {(0, steps[0]): out}, ({0: sheet_path} if sheet else {})

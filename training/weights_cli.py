@@ -18,6 +18,7 @@ def run(args: argparse.Namespace) -> int:
     print(f"checkpoint folder: {directory}")
     for name, official in verify_official(directory).items():
         size = (directory / name).stat().st_size
-        print(f"  {name}: {size:,} bytes, {'official (sha256 ok)' if official else 'not the official file (fine-tuned?)'}")
+        verdict = "official (sha256 ok)" if official else "not the official file (fine-tuned?)"
+        print(f"  {name}: {size:,} bytes, {verdict}")
     print(f"official files: {', '.join(w.name for w in OFFICIAL_FILES)}")
     return 0

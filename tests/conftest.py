@@ -1,0 +1,47 @@
+"""Shared fixtures. Data and weights come from ../shared when it is there (CI has it)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = Path(os.environ.get("RLMINISTYLER_SHARED", ROOT.parent / "shared"))
+WEIGHTS = SHARED / "weights" / "rlministyler"
+REFERENCE = SHARED / "reference"
+DATA = SHARED / "data"
+
+needs_shared = pytest.mark.skipif(not (WEIGHTS / "actor.pth.tar").is_file(),
+                                  reason=f"official weights not found under {SHARED}")
+
+
+@pytest.fixture(scope="session")
+def weights_dir() -> Path:
+    if not (WEIGHTS / "actor.pth.tar").is_file():
+        pytest.skip(f"official weights not found under {SHARED}")
+    return WEIGHTS
+
+
+@pytest.fixture(scope="session")
+def data_dir() -> Path:
+    if not (DATA / "content").is_dir():
+        pytest.skip(f"sample data not found under {SHARED}")
+    return DATA
+
+
+@pytest.fixture(scope="session")
+def stylizer(weights_dir):
+    from training.stylizer import Stylizer
+
+    return Stylizer.from_checkpoint(weights_dir, "cpu")
+
+
+def load_reference(case: str) -> dict[str, np.ndarray]:
+    path = REFERENCE / f"official_{case}.npz"
+    if not path.is_file():
+        pytest.skip(f"reference outputs not found: {path}")
+    with np.load(path) as npz:
+        return {k: npz[k] for k in npz.files}

@@ -1,0 +1,34 @@
+"""The project's import rules: the runtime and the CLI front door never need torch."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+BLOCK_TORCH = "import sys; sys.modules['torch'] = None; "
+
+
+def _run(code: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-c", BLOCK_TORCH + code], cwd=ROOT,
+                          capture_output=True, text=True)
+
+
+def test_runtime_and_image_helpers_import_without_torch():
+    proc = _run("import runtime, rlministyler.images, rlministyler.sheet, rlministyler.cli; print('ok')")
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == "ok"
+
+
+def test_weights_command_works_without_torch(tmp_path):
+    proc = _run("from rlministyler.cli import main; "
+                f"sys.exit(main(['weights', 'show', '--checkpoint', {str(tmp_path)!r}]))")
+    assert proc.returncode == 2  # a clean error about the empty folder, not an ImportError
+    assert "actor.pth.tar and builder.pth.tar not found" in proc.stderr
+
+
+def test_blocking_torch_really_blocks_it():
+    proc = _run("import training.model")
+    assert proc.returncode != 0 and "torch" in proc.stderr
