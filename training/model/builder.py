@@ -5,12 +5,7 @@ from __future__ import annotations
 from torch import Tensor, nn
 
 from .actor import StyleCode
-from .layers import ModulatedResidualBlock, ModulatedUpsample, ReflectConv, mean_std
-
-
-def _adain_to(x: Tensor, mean: Tensor, std: Tensor) -> Tensor:
-    x_mean, x_std = mean_std(x)
-    return (x - x_mean) / x_std * std + mean
+from .layers import ModulatedResidualBlock, ModulatedUpsample, ReflectConv, adain_to
 
 
 class Builder(nn.Module):
@@ -26,9 +21,9 @@ class Builder(nn.Module):
         self.head = ReflectConv(16, 3, 9)
 
     def forward(self, action: Tensor, style: StyleCode) -> Tensor:
-        x = _adain_to(action, style.f2_mean, style.f2_std)
+        x = adain_to(action, style.f2_mean, style.f2_std)
         x = self.res_deep(x, style.w2, style.b2)
-        x = _adain_to(x, style.f1_mean, style.f1_std)
+        x = adain_to(x, style.f1_mean, style.f1_std)
         x = self.res_shallow(x, style.w1, style.b1)
         x = self.up1(x, style.w13, style.b13)
         x = self.up2(x, style.w12, style.b12)

@@ -101,11 +101,15 @@ def mean_std(feat: Tensor, eps: float = EPS) -> tuple[Tensor, Tensor]:
     return mean, std
 
 
+def adain_to(x: Tensor, mean: Tensor, std: Tensor) -> Tensor:
+    """Normalise ``x`` per channel, then give it the channel ``mean`` and ``std``."""
+    x_mean, x_std = mean_std(x)
+    return (x - x_mean) / x_std * std + mean
+
+
 def adain(content: Tensor, style: Tensor) -> Tensor:
     """Adaptive instance normalisation: give ``content`` the channel statistics of ``style``."""
-    c_mean, c_std = mean_std(content)
-    s_mean, s_std = mean_std(style)
-    return (content - c_mean) / c_std * s_std + s_mean
+    return adain_to(content, *mean_std(style))
 
 
 class DownStage(nn.Module):
