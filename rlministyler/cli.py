@@ -33,6 +33,28 @@ examples:
   rlministyler stylize chicago.jpg --style la_muse.jpg --stochastic --seed 7 -o sample.png
 """
 
+EXPORT_EPILOG = """\
+variants:
+  full    inputs content and style; the style pass runs once inside each inference
+  baked   the --style image folded into the model; input content only (one model per style)
+  split   two files: OUT.onnx (per frame: content + 12 style tensors) and OUT_style.onnx
+          (style image -> those tensors, run once per style)
+targets:
+  onnxruntime  opset 17, anything onnxruntime runs (int8 too)
+  sentis       Unity Sentis / Inference Engine: opset 15, no int8
+  barracuda    Unity Barracuda: opset 9, static --size, Resize replaced by exact DepthToSpace form
+Every export is simplified with onnxsim and verified against PyTorch in onnxruntime (fp32: max
+abs diff 1e-3; fp16: PSNR >= 30 dB; int8: PSNR >= 25 dB); a failed check removes the file.
+OUT.json next to the model holds the metadata (also inside the .onnx) for tools like Unity.
+
+examples:
+  rlministyler export --steps 5 -o style5.onnx
+  rlministyler export --steps 10 --all-steps --target sentis -o unity_all.onnx
+  rlministyler export --steps 3 --variant baked --style la_muse.jpg --size 720x1280 -o muse3.onnx
+  rlministyler export --steps 1 --precision int8 --calibration frames/ --style la_muse.jpg \\
+      --variant baked -o muse1_int8.onnx
+"""
+
 WEIGHTS_EPILOG = """\
 where checkpoints are looked for, in order: --checkpoint DIR, the environment variable
 RLMINISTYLER_CHECKPOINT, then the download cache ($RLMINISTYLER_CACHE/weights, else
@@ -94,6 +116,28 @@ def _run_weights(args: argparse.Namespace) -> int:
     return run(args)
 
 
+def _run_export(args: argparse.Namespace) -> int:
+    from export.cli import run
+
+    return run(args)
+
+
+def _run_check_unity(args: argparse.Namespace) -> int:
+    from export.unity_check import run
+
+    return run(args)
+
+
+def _steps_count(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number of steps, got {text!r}") from None
+    if not 1 <= value <= 64:
+        raise argparse.ArgumentTypeError(f"step {value} is out of range: steps go from 1 to 64")
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="rlministyler",
@@ -132,6 +176,48 @@ def build_parser() -> argparse.ArgumentParser:
                    help="output image file (one content, one step) or directory")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=_run_stylize)
+
+    e = sub.add_parser(
+        "export", help="export actor + builder unrolled for K steps to ONNX",
+        description="Export the RLMiniStyler sequence, unrolled for a fixed number of steps, to an "
+                    "ONNX model\nfor onnxruntime, Unity Sentis / Inference Engine or Barracuda.",
+        epilog=EXPORT_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    e.add_argument("--steps", type=_steps_count, required=True, metavar="K",
+                   help="number of steps to unroll (1..64); the output is step K")
+    e.add_argument("--all-steps", action="store_true",
+                   help="one output per step (step_1 .. step_K) to pick the step at run time")
+    e.add_argument("--variant", choices=("full", "split", "baked"), default="full",
+                   help="full (default), split or baked; see below")
+    e.add_argument("--style", metavar="IMAGE", help="style image: required for baked; used for "
+                   "verification and int8 calibration otherwise")
+    e.add_argument("--style-size", type=_non_negative, default=256, metavar="N",
+                   help="scale the style image's shorter side to N before encoding (default 256; 0 keeps)")
+    e.add_argument("--target", choices=("onnxruntime", "sentis", "barracuda"), default="onnxruntime",
+                   help="engine to export for (default: onnxruntime)")
+    e.add_argument("--precision", choices=("fp32", "fp16", "int8"), default="fp32",
+                   help="fp32 (default); fp16 weights and compute with float32 inputs/outputs; "
+                        "int8 static QDQ for CPU onnxruntime (needs --calibration)")
+    e.add_argument("--calibration", metavar="DIR", help="folder of typical frames for int8 calibration")
+    e.add_argument("--size", metavar="HxW", help="fix height and width (multiples of 4); default: dynamic")
+    e.add_argument("--opset", type=int, metavar="N", help="ONNX opset (default: 17 onnxruntime, "
+                   "15 sentis, 9 barracuda)")
+    e.add_argument("--checkpoint", metavar="DIR", help="weights folder (default: "
+                   "$RLMINISTYLER_CHECKPOINT, else the download cache)")
+    e.add_argument("--verify", nargs=2, metavar=("CONTENT", "STYLE"),
+                   help="real image pair to verify on (default: --style and a synthetic content)")
+    e.add_argument("--no-verify", action="store_true", help="skip the onnxruntime-vs-PyTorch check")
+    e.add_argument("-o", "--output", required=True, metavar="OUT.onnx", help="the model file to write")
+    e.add_argument("-q", "--quiet", action="store_true", help="print only the files written")
+    e.set_defaults(func=_run_export)
+
+    u = sub.add_parser(
+        "check-unity", help="check that an ONNX file imports into Unity Sentis or Barracuda",
+        description="Report opset, dynamic dimensions, the op histogram and every op or attribute "
+                    "the chosen\nUnity importer does not support. Exit 0 when it would import, 1 if not.")
+    u.add_argument("model", metavar="MODEL.onnx", help="any ONNX file")
+    u.add_argument("--engine", choices=("sentis", "barracuda"), default="sentis",
+                   help="sentis (Sentis / Inference Engine, default) or barracuda")
+    u.set_defaults(func=_run_check_unity)
 
     w = sub.add_parser(
         "weights", help="download or locate the official checkpoints",

@@ -119,6 +119,10 @@ class GaussianHead(nn.Module):
         logvar = -10.0 + 6.0 * (torch.tanh(self.log_scale(h)) + 1.0)
         return self.mean(h), torch.exp(logvar)
 
+    def mean_only(self, f2: Tensor) -> Tensor:
+        """The mean alone (the deterministic action), without computing the scale."""
+        return self.mean(self.shared(f2))
+
 
 class Actor(nn.Module):
     """The unified policy (217,312 parameters)."""
@@ -145,5 +149,7 @@ class Actor(nn.Module):
 
     def act(self, moving: Tensor, eps: Tensor | None = None) -> Tensor:
         """The action: the mean, or ``mean + scale * eps`` when noise is given."""
+        if eps is None:
+            return self.head.mean_only(self.encoder.forward_moving(moving))
         mu, scale = self(moving)
-        return mu if eps is None else mu + scale * eps
+        return mu + scale * eps

@@ -55,16 +55,27 @@ class ModulatedResidualBlock(nn.Module):
         return x + (w * self.conv2(y) + b * y)
 
 
+class Bilinear2x(nn.Module):
+    """Bilinear x2 upsampling (``align_corners=False``), as the published model uses."""
+
+    def forward(self, x: Tensor) -> Tensor:
+        return F.interpolate(x, scale_factor=2.0, mode="bilinear", align_corners=False)
+
+
 class ModulatedUpsample(nn.Module):
-    """Bilinear x2, grouped 3x3 conv, 1x1 conv, modulated by ``w`` and ``b`` from the style pass."""
+    """Bilinear x2, grouped 3x3 conv, 1x1 conv, modulated by ``w`` and ``b`` from the style pass.
+
+    ``upsample`` has no weights; the exporter may swap it for an equivalent made of other ops.
+    """
 
     def __init__(self, cin: int, cout: int) -> None:
         super().__init__()
+        self.upsample: nn.Module = Bilinear2x()
         self.conv1 = ReflectConv(cin, cout, 3, groups=cout)
         self.conv2 = ReflectConv(cout, cout, 1)
 
     def forward(self, x: Tensor, w: Tensor, b: Tensor) -> Tensor:
-        x = F.interpolate(x, scale_factor=2.0, mode="bilinear", align_corners=False)
+        x = self.upsample(x)
         u = torch.relu(self.conv1(x))
         return torch.relu(w * self.conv2(u) + b * u)
 

@@ -1,0 +1,153 @@
+"""Precision conversions of an exported (simplified) model: fp16 and static int8 QDQ."""
+
+from __future__ import annotations
+
+import copy
+import tempfile
+from pathlib import Path
+
+import numpy as np
+import onnx
+
+from rlministyler.errors import UserError
+
+
+def to_fp16(model: onnx.ModelProto) -> onnx.ModelProto:
+    """Weights and compute in float16; inputs and outputs stay float32 (a Cast at each end).
+
+    Resize's scales and the Clip bounds are kept in the types their ops require.
+    """
+    from onnxruntime.transformers.float16 import convert_float_to_float16
+
+    blocked = ("Resize", "Upsample")
+    model = _unshare_initializers(model, blocked)
+    return convert_float_to_float16(model, keep_io_types=True, disable_shape_infer=False,
+                                    op_block_list=list(blocked))
+
+
+def _unshare_initializers(model: onnx.ModelProto, op_types: tuple[str, ...]) -> onnx.ModelProto:
+    """Give every ``op_types`` node its own copy of shared initializers.
+
+    The fp16 converter inserts one Cast per consumer of a kept-float32 tensor and names them
+    all after the tensor; onnxsim shares one scales constant between all Resize nodes, which
+    would give the Casts the same name.
+    """
+    model = copy.deepcopy(model)
+    constants = [n for n in model.graph.node if n.op_type == "Constant" and n.attribute[0].name == "value"]
+    for node in constants:  # as initializers, so they can be copied like the others
+        tensor = copy.deepcopy(node.attribute[0].t)
+        tensor.name = node.output[0]
+        model.graph.initializer.append(tensor)
+        model.graph.node.remove(node)
+    inits = {t.name: t for t in model.graph.initializer}
+    for index, node in enumerate(model.graph.node):
+        if node.op_type not in op_types:
+            continue
+        for i, name in enumerate(node.input):
+            if name in inits:
+                clone = copy.deepcopy(inits[name])
+                clone.name = f"{name}__{node.op_type.lower()}{index}"
+                model.graph.initializer.append(clone)
+                node.input[i] = clone.name
+    used = {name for node in model.graph.node for name in node.input}
+    keep = [t for t in model.graph.initializer if t.name in used]
+    del model.graph.initializer[:]
+    model.graph.initializer.extend(keep)
+    return model
+
+
+class _Feeds:
+    """onnxruntime's CalibrationDataReader protocol over a list of input dicts."""
+
+    def __init__(self, feeds: list[dict[str, np.ndarray]]) -> None:
+        self._iter = iter(feeds)
+
+    def get_next(self) -> dict[str, np.ndarray] | None:
+        return next(self._iter, None)
+
+    def rewind(self) -> None:  # pragma: no cover - required by some onnxruntime versions
+        pass
+
+
+def to_int8(model: onnx.ModelProto, feeds: list[dict[str, np.ndarray]], target_psnr: float = 35.0,
+            log=print) -> tuple[onnx.ModelProto, dict]:
+    """Static QDQ quantisation for CPU onnxruntime, calibrated on ``feeds``; mixed precision.
+
+    This network is unusually sensitive to quantisation: AdaIN renormalises the action map, whose
+    channels vary little, so int8 noise in the actor's last layers is amplified. Each group of
+    convolutions (one weight tensor, shared by every step) is quantised alone to measure its
+    effect; the most tolerant groups are then taken together, as many as keep the output within
+    ``target_psnr`` of fp32 on the calibration frames. The others stay float.
+    Weights int8 per output channel, activations uint8 per tensor (min/max calibration).
+    Returns the model and a summary for the metadata.
+    """
+    if not feeds:
+        raise UserError("int8 calibration needs at least one image")
+    groups: dict[str, list[str]] = {}
+    inits = {t.name for t in model.graph.initializer}
+    for node in model.graph.node:
+        if node.op_type == "Conv" and len(node.input) > 1 and node.input[1] in inits:
+            groups.setdefault(node.input[1], []).append(node.name)
+    probe = feeds[: min(4, len(feeds))]
+    reference = _run(model, probe)
+
+    def quality(chosen: list[str]) -> float:
+        nodes = [n for g in chosen for n in groups[g]]
+        return _psnr_all(_run(_quantize(model, probe, nodes), probe), reference)
+
+    single = {g: quality([g]) for g in groups}
+    order = sorted(groups, key=lambda g: -single[g])
+    lo, hi = 0, sum(1 for g in order if single[g] >= target_psnr)
+    while lo < hi:  # the longest prefix of the tolerance-ordered groups that meets the target
+        mid = (lo + hi + 1) // 2
+        if quality(order[:mid]) >= target_psnr:
+            lo = mid
+        else:
+            hi = mid - 1
+    chosen = order[:lo]
+    if not chosen:
+        raise UserError(f"no convolution can be quantised to int8 within {target_psnr} dB of fp32 "
+                        "on these calibration frames: use fp16 or fp32")
+    nodes = [n for g in chosen for n in groups[g]]
+    quantized = _quantize(model, feeds, nodes)
+    kept = sorted(set(groups) - set(chosen))
+    log(f"int8: {len(chosen)} of {len(groups)} convolution groups quantised "
+        f"({len(nodes)} nodes); kept float: {', '.join(_short(k) for k in kept) or 'none'}")
+    return quantized, {"int8_conv_groups": len(chosen), "conv_groups": len(groups),
+                       "float_conv_groups": [_short(k) for k in kept], "target_psnr_db": target_psnr}
+
+
+def _short(name: str) -> str:
+    return name.replace("onnx::Conv_", "conv_").strip("/")
+
+
+def _quantize(model: onnx.ModelProto, feeds: list[dict[str, np.ndarray]], nodes: list[str]
+              ) -> onnx.ModelProto:
+    import logging
+
+    from onnxruntime.quantization import CalibrationMethod, QuantFormat, QuantType, quantize_static
+
+    logging.getLogger().setLevel(logging.ERROR)  # the quantiser logs every skipped tensor
+    with tempfile.TemporaryDirectory() as tmp:
+        src, dst = Path(tmp) / "in.onnx", Path(tmp) / "out.onnx"
+        onnx.save(model, str(src))
+        quantize_static(str(src), str(dst), _Feeds(feeds), quant_format=QuantFormat.QDQ,
+                        per_channel=True, activation_type=QuantType.QUInt8,
+                        weight_type=QuantType.QInt8, op_types_to_quantize=["Conv"],
+                        nodes_to_quantize=nodes, calibrate_method=CalibrationMethod.MinMax)
+        return onnx.load(str(dst))
+
+
+def _run(model: onnx.ModelProto, feeds: list[dict[str, np.ndarray]]) -> list[np.ndarray]:
+    import onnxruntime as ort
+
+    options = ort.SessionOptions()
+    options.log_severity_level = 3
+    session = ort.InferenceSession(model.SerializeToString(), options, providers=["CPUExecutionProvider"])
+    return [session.run(None, feed)[0] for feed in feeds]
+
+
+def _psnr_all(outputs: list[np.ndarray], reference: list[np.ndarray]) -> float:
+    mse = float(np.mean([np.mean((a.astype(np.float64) - b) ** 2) for a, b in zip(outputs, reference,
+                                                                                  strict=True)]))
+    return float("inf") if mse == 0 else 10.0 * float(np.log10(1.0 / mse))
