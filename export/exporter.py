@@ -256,7 +256,7 @@ def export_model(opts: ExportOptions) -> ExportResult:
     h, w = opts.size or (64, 64)
     dummy = torch.rand(1, 3, h, w)
     content_dims = {} if opts.size else {0: "batch", 2: "height", 3: "width"}
-    style_dims = {} if opts.size else {2: "style_height", 3: "style_width"}
+    style_dims = {} if opts.target == "barracuda" else {2: "style_height", 3: "style_width"}
     style_hw = (opts.size or (64, 64)) if opts.target == "barracuda" else (64, 64)
 
     models: dict[str, onnx.ModelProto] = {}

@@ -1,0 +1,249 @@
+"""ONNX export: every variant against the PyTorch sequence and the authors' reference outputs."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import onnx
+import onnxruntime as ort
+import pytest
+import torch
+
+from export import exporter
+from export.exporter import ExportOptions, export_model, read_metadata
+from export.graphs import STYLE_TENSORS
+from export.unity_check import check_model
+from rlministyler.errors import UserError
+
+from .conftest import load_reference
+
+ROOT = Path(__file__).resolve().parents[1]
+FP32_TOL = 1e-3
+
+
+def session(path: Path) -> ort.InferenceSession:
+    options = ort.SessionOptions()
+    options.log_severity_level = 3
+    return ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+
+
+def run(path: Path, **feeds: np.ndarray) -> dict[str, np.ndarray]:
+    sess = session(path)
+    names = [o.name for o in sess.get_outputs()]
+    return dict(zip(names, sess.run(names, feeds), strict=True))
+
+
+@pytest.fixture(scope="module")
+def images(data_dir) -> tuple[Path, Path]:
+    return data_dir / "content" / "adain_golden_gate.jpg", data_dir / "style" / "adain_la_muse.jpg"
+
+
+@pytest.fixture(scope="module")
+def exported(tmp_path_factory, weights_dir, images):
+    """One export per variant, shared by the tests below (each is verified while exporting)."""
+    out = tmp_path_factory.mktemp("onnx")
+    made = {}
+    for key, kwargs in {
+        "full1": dict(steps=1),
+        "full5": dict(steps=5),
+        "all5": dict(steps=5, all_steps=True),
+        "baked5": dict(steps=5, variant="baked", style=images[1]),
+        "split5": dict(steps=5, variant="split"),
+        "static": dict(steps=2, size=(64, 96)),
+        "sentis": dict(steps=3, all_steps=True, target="sentis"),
+    }.items():
+        opts = ExportOptions(output=out / f"{key}.onnx", checkpoint=str(weights_dir),
+                             verify_images=images, quiet=True, **kwargs)
+        made[key] = export_model(opts)
+    return made
+
+
+def test_full_matches_the_reference(exported):
+    for case in ("a", "b"):
+        ref = load_reference(case)
+        got = run(exported["full5"].files[0], content=ref["content"], style=ref["style"])
+        assert np.abs(got["stylized"] - np.clip(ref["mean_outputs"][4], 0, 1)).max() < FP32_TOL
+        got = run(exported["full1"].files[0], content=ref["content"], style=ref["style"])
+        assert np.abs(got["stylized"] - np.clip(ref["mean_outputs"][0], 0, 1)).max() < FP32_TOL
+
+
+def test_all_steps_outputs_every_step(exported):
+    ref = load_reference("b")
+    got = run(exported["all5"].files[0], content=ref["content"], style=ref["style"])
+    assert list(got) == [f"step_{t}" for t in range(1, 6)]
+    for t in range(1, 6):
+        assert np.abs(got[f"step_{t}"] - np.clip(ref["mean_outputs"][t - 1], 0, 1)).max() < FP32_TOL
+    assert np.abs(got["step_1"] - got["step_5"]).max() > 0.05
+    meta = read_metadata(exported["all5"].files[0])
+    assert [o["step"] for o in meta["outputs"]] == [1, 2, 3, 4, 5]
+
+
+def test_dynamic_sizes_and_batches(exported, stylizer):
+    rng = np.random.default_rng(1)
+    style = rng.random((1, 3, 40, 52), dtype=np.float32)
+    for shape in [(1, 3, 32, 48), (2, 3, 72, 40)]:
+        content = rng.random(shape, dtype=np.float32)
+        got = run(exported["full5"].files[0], content=content, style=style)["stylized"]
+        expected = stylizer.sequence(torch.from_numpy(content), torch.from_numpy(style), steps=[5])[5]
+        assert got.shape == shape
+        assert np.abs(got - expected.clamp(0, 1).numpy()).max() < FP32_TOL
+
+
+def test_baked_has_no_style_input_and_fewer_nodes(exported, images, stylizer):
+    baked, full = exported["baked5"], exported["full5"]
+    sess = session(baked.files[0])
+    assert [i.name for i in sess.get_inputs()] == ["content"]
+    assert baked.nodes_after < full.nodes_after
+    model = onnx.load(str(baked.files[0]))
+    assert not any(i.name == "style" for i in model.graph.input)
+    meta = read_metadata(baked.files[0])
+    assert meta["style_file"] == images[1].name and len(meta["style_sha256"]) == 64
+    ref = load_reference("a")
+    from rlministyler.images import read_image, resize_shorter
+    from training.stylize import to_tensor
+
+    style = to_tensor(resize_shorter(read_image(images[1]), 256))
+    got = run(baked.files[0], content=ref["content"])["stylized"]
+    expected = stylizer.sequence(torch.from_numpy(ref["content"]), style, steps=[5])[5]
+    assert np.abs(got - expected.clamp(0, 1).numpy()).max() < FP32_TOL
+
+
+def test_split_composed_equals_full(exported):
+    split = exported["split5"]
+    assert [p.name for p in split.files] == ["split5.onnx", "split5_style.onnx"]
+    ref = load_reference("b")
+    tensors = run(split.files[1], style=ref["style"])
+    assert list(tensors) == list(STYLE_TENSORS)
+    meta = read_metadata(split.sidecar)
+    shapes = {t["name"]: t["shape"] for t in meta["style_encoder"]["outputs"]}
+    for name, value in tensors.items():
+        assert list(value.shape) == shapes[name]
+    got = run(split.files[0], content=ref["content"], **tensors)["stylized"]
+    full = run(exported["full5"].files[0], content=ref["content"], style=ref["style"])["stylized"]
+    assert np.abs(got - full).max() < 1e-5
+    assert meta["files"] == {"model": "split5.onnx", "style_encoder": "split5_style.onnx"}
+
+
+def test_static_size_is_fixed(exported):
+    model = onnx.load(str(exported["static"].files[0]))
+    dims = [d.dim_value for d in model.graph.input[0].type.tensor_type.shape.dim]
+    assert dims == [1, 3, 64, 96]
+    with pytest.raises(Exception, match=r"(?i)dimension|shape"):
+        run(exported["static"].files[0], content=np.zeros((1, 3, 64, 64), np.float32),
+            style=np.zeros((1, 3, 64, 64), np.float32))
+
+
+def test_metadata_and_sidecar_agree(exported, weights_dir):
+    result = exported["full5"]
+    inside = read_metadata(result.files[0])
+    sidecar = json.loads(result.sidecar.read_text())
+    assert inside == {**sidecar, "role": "frame"}
+    assert sidecar["steps"] == 5 and sidecar["variant"] == "full" and sidecar["precision"] == "fp32"
+    assert sidecar["size_multiple"] == 4 and sidecar["layout"] == "NCHW"
+    assert sidecar["value_range"] == [0.0, 1.0] and sidecar["opset"] == 17
+    assert sidecar["checkpoint_official"] is True
+    assert [i["name"] for i in sidecar["inputs"]] == ["content", "style"]
+    assert sidecar["verification"]["max_abs_diff"]["stylized"] < FP32_TOL
+
+
+def test_sentis_export_passes_check_unity(exported):
+    report = check_model(exported["sentis"].files[0], "sentis")
+    assert report.ok, report.failures
+    assert report.opset == 15
+
+
+def test_barracuda_export_is_static_opset9_and_imports(weights_dir, images, tmp_path):
+    result = export_model(ExportOptions(output=tmp_path / "b.onnx", steps=2, target="barracuda",
+                                        size=(64, 64), checkpoint=str(weights_dir),
+                                        verify_images=images, quiet=True))
+    report = check_model(result.files[0], "barracuda")
+    assert report.ok, report.failures
+    assert report.opset == 9
+    assert "Resize" not in report.op_histogram and "Upsample" not in report.op_histogram
+    ref = load_reference("a")
+    got = run(result.files[0], content=ref["content"], style=ref["style"])["stylized"]
+    assert np.abs(got - np.clip(ref["mean_outputs"][1], 0, 1)).max() < FP32_TOL
+
+
+def test_fp16_keeps_float32_io(weights_dir, images, tmp_path):
+    result = export_model(ExportOptions(output=tmp_path / "h.onnx", steps=2, precision="fp16",
+                                        checkpoint=str(weights_dir), verify_images=images, quiet=True))
+    sess = session(result.files[0])
+    assert all(i.type == "tensor(float)" for i in sess.get_inputs())
+    assert all(o.type == "tensor(float)" for o in sess.get_outputs())
+    model = onnx.load(str(result.files[0]))
+    assert any(t.data_type == onnx.TensorProto.FLOAT16 for t in model.graph.initializer)
+    assert result.psnr["stylized"] >= 30
+    assert check_model(result.files[0], "sentis").ok
+
+
+def test_int8_is_qdq_and_not_for_unity(weights_dir, images, data_dir, tmp_path):
+    calib = tmp_path / "calib"
+    calib.mkdir()
+    for name in ("adain_chicago.jpg", "adain_sailboat.jpg", "lst_corgi.png"):
+        (calib / name).write_bytes((data_dir / "content" / name).read_bytes())
+    result = export_model(ExportOptions(output=tmp_path / "q.onnx", steps=1, precision="int8",
+                                        variant="baked", style=images[1], calibration=calib,
+                                        size=(128, 128), checkpoint=str(weights_dir),
+                                        verify_images=images, quiet=True))
+    report = check_model(result.files[0], "sentis")
+    assert not report.ok
+    assert "QuantizeLinear" in " ".join(report.failures)
+    assert result.psnr["stylized"] >= 30
+    meta = read_metadata(result.files[0])
+    assert 0 < meta["int8"]["int8_conv_groups"] <= meta["int8"]["conv_groups"]
+
+
+def test_failed_verification_removes_the_files(weights_dir, images, tmp_path, monkeypatch):
+    monkeypatch.setitem(exporter.TOLERANCE, "fp32", {"max_abs": 0.0})
+    out = tmp_path / "x.onnx"
+    with pytest.raises(UserError, match="verification failed"):
+        export_model(ExportOptions(output=out, steps=1, variant="split", checkpoint=str(weights_dir),
+                                   verify_images=images, quiet=True))
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize(("kwargs", "needle"), [
+    (dict(steps=0), "out of range"),
+    (dict(steps=65), "out of range"),
+    (dict(steps=1, variant="baked"), "needs --style"),
+    (dict(steps=1, target="sentis", precision="int8", calibration=Path(".")), "cannot target sentis"),
+    (dict(steps=1, precision="int8"), "needs --calibration"),
+    (dict(steps=1, target="barracuda"), "static shapes"),
+    (dict(steps=1, target="sentis", opset=18), "not usable for --target sentis"),
+    (dict(steps=1, output=Path("model.pt")), "must end in .onnx"),
+])
+def test_bad_options_are_refused_before_work(kwargs, needle, tmp_path):
+    opts = {"output": tmp_path / "m.onnx", **kwargs}
+    with pytest.raises(UserError, match=needle):
+        exporter.check_options(ExportOptions(**opts))
+
+
+@pytest.mark.parametrize("size", ["63x64", "4x4", "512"])
+def test_bad_sizes(size):
+    with pytest.raises(UserError, match="size"):
+        exporter.parse_size(size)
+
+
+def test_cli_export_and_errors(weights_dir, images, tmp_path):
+    env_cmd = [sys.executable, "-m", "rlministyler"]
+    out = tmp_path / "cli.onnx"
+    proc = subprocess.run([*env_cmd, "export", "--steps", "2", "--checkpoint", str(weights_dir),
+                           "--verify", str(images[0]), str(images[1]), "-o", str(out)],
+                          cwd=ROOT, capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    assert "onnxsim:" in proc.stdout and "verify stylized: max abs diff" in proc.stdout
+    assert out.is_file() and out.with_suffix(".json").is_file()
+    proc = subprocess.run([*env_cmd, "check-unity", str(out)], cwd=ROOT, capture_output=True, text=True)
+    assert proc.returncode == 0 and "opset 17" in proc.stdout
+    proc = subprocess.run([*env_cmd, "export", "--steps", "3", "--variant", "baked", "-o", str(out)],
+                          cwd=ROOT, capture_output=True, text=True)
+    assert proc.returncode == 2
+    assert proc.stderr.strip().count("\n") == 0 and "needs --style" in proc.stderr
+    proc = subprocess.run([*env_cmd, "export", "--steps", "99", "-o", str(out)], cwd=ROOT,
+                          capture_output=True, text=True)
+    assert proc.returncode == 2 and "out of range" in proc.stderr
