@@ -88,7 +88,7 @@ def to_int8(model: onnx.ModelProto, feeds: list[dict[str, np.ndarray]], target_p
     for node in model.graph.node:
         if node.op_type == "Conv" and len(node.input) > 1 and node.input[1] in inits:
             groups.setdefault(node.input[1], []).append(node.name)
-    probe = feeds[: min(4, len(feeds))]
+    probe = feeds[: min(2, len(feeds))]
     reference = _run(model, probe)
 
     def quality(chosen: list[str]) -> float:
