@@ -17,6 +17,7 @@ import torch
 from rlministyler import __version__
 from rlministyler.errors import UserError
 from training.model import Actor, Builder, load_pair
+from training.stylize import to_tensor
 from training.stylizer import MAX_STEPS, MIN_SIZE, MULTIPLE
 from training.weights import resolve_checkpoint_dir, sha256_of, verify_official
 
@@ -184,10 +185,6 @@ def read_metadata(path: str | Path) -> dict:
     raise UserError(f"{path} has no rlministyler metadata: not a model exported by rlministyler")
 
 
-def _style_tensor(rgb: np.ndarray) -> torch.Tensor:
-    return torch.from_numpy(np.ascontiguousarray(rgb.transpose(2, 0, 1))).unsqueeze(0)
-
-
 def _read_rgb(path: Path, shorter: int) -> np.ndarray:
     from rlministyler.images import read_image, resize_shorter
 
@@ -266,7 +263,7 @@ def export_model(opts: ExportOptions) -> ExportResult:
         models["main"] = _trace(graph, (dummy, torch.rand(1, 3, *style_hw)), ["content", "style"],
                                 outputs, {k: v for k, v in dyn.items() if v}, opset)
     elif opts.variant == "baked":
-        graph = BakedGraph(export_actor, export_builder, opts.steps, opts.all_steps, _style_tensor(style_rgb))
+        graph = BakedGraph(export_actor, export_builder, opts.steps, opts.all_steps, to_tensor(style_rgb))
         models["main"] = _trace(graph, (dummy,), ["content"], outputs,
                                 {"content": content_dims} if content_dims else {}, opset)
     else:
@@ -404,14 +401,14 @@ def _calibration_feeds(opts: ExportOptions, images: list[np.ndarray], style_rgb:
 
     if style_rgb is None:
         style_rgb = _synthetic_pair((MIN_SIZE, MIN_SIZE))[1]
-    style = _style_tensor(style_rgb).numpy()
+    style = to_tensor(style_rgb).numpy()
     extra: dict[str, np.ndarray] = {}
     if opts.variant == "full":
         extra = {"style": style}
     elif opts.variant == "split":
         session = ort.InferenceSession(style_model.SerializeToString(), providers=["CPUExecutionProvider"])
         extra = dict(zip(STYLE_TENSORS, session.run(list(STYLE_TENSORS), {"style": style}), strict=True))
-    return [{"content": _style_tensor(img).numpy(), **extra} for img in images]
+    return [{"content": to_tensor(img).numpy(), **extra} for img in images]
 
 
 TOLERANCE = {"fp32": {"max_abs": 1e-3}, "fp16": {"psnr": 30.0}, "int8": {"psnr": 30.0}}
@@ -426,8 +423,8 @@ def _verify(result: ExportResult, opts: ExportOptions, actor: Actor, builder: Bu
 
     so = ort.SessionOptions()
     so.log_severity_level = 3
-    c = _style_tensor(content).numpy()
-    s = _style_tensor(style).numpy()
+    c = to_tensor(content).numpy()
+    s = to_tensor(style).numpy()
     main = ort.InferenceSession(str(result.files[0]), so, providers=["CPUExecutionProvider"])
     feeds = {"content": c}
     if opts.variant == "full":
