@@ -32,6 +32,7 @@ from .graphs import (
     output_names,
     use_phase_upsampling,
 )
+from .precision import psnr
 
 VARIANTS = ("full", "split", "baked")
 TARGETS = ("onnxruntime", "sentis", "barracuda")
@@ -113,7 +114,6 @@ def check_options(opts: ExportOptions) -> int:
     opset = opts.opset or DEFAULT_OPSET[opts.target]
     if opts.precision == "int8":
         lo = max(lo, 13)  # per-channel QDQ needs the axis attribute of opset 13
-        opset = max(opset, 13) if opts.opset is None else opset
     if not lo <= opset <= hi:
         raise UserError(f"--opset {opset} is not usable for --target {opts.target}"
                         f"{' with int8' if opts.precision == 'int8' else ''}: use {lo}"
@@ -220,11 +220,6 @@ def _synthetic_pair(size: tuple[int, int]) -> tuple[np.ndarray, np.ndarray]:
     return content.astype(np.float32), style.astype(np.float32)
 
 
-def psnr(a: np.ndarray, b: np.ndarray) -> float:
-    mse = float(np.mean((a.astype(np.float64) - b.astype(np.float64)) ** 2))
-    return float("inf") if mse == 0 else 10.0 * np.log10(1.0 / mse)
-
-
 def export_model(opts: ExportOptions) -> ExportResult:
     """Export, simplify, convert, verify and write the model(s) plus the JSON sidecar."""
     opset = check_options(opts)
@@ -297,32 +292,22 @@ def export_model(opts: ExportOptions) -> ExportResult:
     meta = _metadata(opts, opset, outputs, ckpt_dir, files, style_rgb)
     if int8_summary:
         meta["int8"] = int8_summary
+    result = ExportResult(list(files.values()), sidecar, meta, nodes_before,
+                          sum(_node_count(m) for m in models.values()), 0.0)
+    if opts.verify:  # in memory: a model that fails is never written
+        if verify_content is None:
+            verify_content, synthetic_style = _synthetic_pair(opts.size or (128, 160))
+            verify_style = verify_style if verify_style is not None else synthetic_style
+            log("verifying on a synthetic image pair (pass --verify CONTENT STYLE for real images)")
+        if opts.target == "barracuda":  # static style input: the frame size
+            verify_style = _resize(verify_style, opts.size)
+        _verify(result, models, opts, actor, builder, _fit(verify_content, opts.size), verify_style, log)
+        meta["verification"] = {"max_abs_diff": result.max_abs_diff, "psnr_db": result.psnr}
     for key, model in models.items():
         _set_metadata(model, {**meta, "role": "style_encoder" if key == "style" else "frame"})
         _save(model, files[key])
-
-    result = ExportResult(list(files.values()), sidecar, meta, nodes_before,
-                          sum(_node_count(m) for m in models.values()), 0.0)
-    try:
-        if opts.verify:
-            if verify_content is None:
-                verify_content, synthetic_style = _synthetic_pair(opts.size or (128, 160))
-                verify_style = verify_style if verify_style is not None else synthetic_style
-                log("verifying on a synthetic image pair (pass --verify CONTENT STYLE for real images)")
-            if opts.target == "barracuda":  # static style input: the frame size
-                verify_style = _resize(verify_style, opts.size)
-            _verify(result, opts, actor, builder, _fit(verify_content, opts.size), verify_style, log)
-    except BaseException:
-        for path in files.values():
-            path.unlink(missing_ok=True)
-        raise
-    result.seconds = time.perf_counter() - start
-    meta["verification"] = {"max_abs_diff": result.max_abs_diff, "psnr_db": result.psnr}
-    for key, path in files.items():
-        model = onnx.load(str(path))
-        _set_metadata(model, {**meta, "role": "style_encoder" if key == "style" else "frame"})
-        _save(model, path)
     _write_json(sidecar, meta)
+    result.seconds = time.perf_counter() - start
     return result
 
 
@@ -414,9 +399,9 @@ def _calibration_feeds(opts: ExportOptions, images: list[np.ndarray], style_rgb:
 TOLERANCE = {"fp32": {"max_abs": 1e-3}, "fp16": {"psnr": 30.0}, "int8": {"psnr": 30.0}}
 
 
-def _verify(result: ExportResult, opts: ExportOptions, actor: Actor, builder: Builder,
-            content: np.ndarray, style: np.ndarray, log) -> None:
-    """Run the ONNX file(s) in onnxruntime and the PyTorch sequence on the same pair; compare."""
+def _verify(result: ExportResult, models: dict[str, onnx.ModelProto], opts: ExportOptions,
+            actor: Actor, builder: Builder, content: np.ndarray, style: np.ndarray, log) -> None:
+    """Run the ONNX model(s) in onnxruntime and the PyTorch sequence on the same pair; compare."""
     import onnxruntime as ort
 
     from training.stylizer import Stylizer
@@ -425,12 +410,13 @@ def _verify(result: ExportResult, opts: ExportOptions, actor: Actor, builder: Bu
     so.log_severity_level = 3
     c = to_tensor(content).numpy()
     s = to_tensor(style).numpy()
-    main = ort.InferenceSession(str(result.files[0]), so, providers=["CPUExecutionProvider"])
+    main = ort.InferenceSession(models["main"].SerializeToString(), so, providers=["CPUExecutionProvider"])
     feeds = {"content": c}
     if opts.variant == "full":
         feeds["style"] = s
     elif opts.variant == "split":
-        enc = ort.InferenceSession(str(result.files[1]), so, providers=["CPUExecutionProvider"])
+        enc = ort.InferenceSession(models["style"].SerializeToString(), so,
+                                   providers=["CPUExecutionProvider"])
         feeds.update(zip(STYLE_TENSORS, enc.run(list(STYLE_TENSORS), {"style": s}), strict=True))
     names = [o.name for o in main.get_outputs()]
     got = dict(zip(names, main.run(names, feeds), strict=True))
@@ -453,4 +439,4 @@ def _verify(result: ExportResult, opts: ExportOptions, actor: Actor, builder: Bu
     if failures:
         limit = f"max abs {tol['max_abs']}" if "max_abs" in tol else f"PSNR {tol['psnr']} dB"
         raise UserError(f"verification failed for {', '.join(failures)}: ONNX and PyTorch differ "
-                        f"beyond the {opts.precision} tolerance ({limit}); nothing was kept")
+                        f"beyond the {opts.precision} tolerance ({limit}); nothing was written")

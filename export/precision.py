@@ -89,11 +89,11 @@ def to_int8(model: onnx.ModelProto, feeds: list[dict[str, np.ndarray]], target_p
         if node.op_type == "Conv" and len(node.input) > 1 and node.input[1] in inits:
             groups.setdefault(node.input[1], []).append(node.name)
     probe = feeds[: min(2, len(feeds))]
-    reference = _run(model, probe)
+    reference = np.concatenate(_run(model, probe))
 
     def quality(chosen: list[str]) -> float:
         nodes = [n for g in chosen for n in groups[g]]
-        return _psnr_all(_run(_quantize(model, probe, nodes), probe), reference)
+        return psnr(np.concatenate(_run(_quantize(model, probe, nodes), probe)), reference)
 
     single = {g: quality([g]) for g in groups}
     order = sorted(groups, key=lambda g: -single[g])
@@ -147,7 +147,7 @@ def _run(model: onnx.ModelProto, feeds: list[dict[str, np.ndarray]]) -> list[np.
     return [session.run(None, feed)[0] for feed in feeds]
 
 
-def _psnr_all(outputs: list[np.ndarray], reference: list[np.ndarray]) -> float:
-    mse = float(np.mean([np.mean((a.astype(np.float64) - b) ** 2) for a, b in zip(outputs, reference,
-                                                                                  strict=True)]))
+def psnr(a: np.ndarray, b: np.ndarray) -> float:
+    """Peak signal-to-noise ratio in dB for images in [0, 1]."""
+    mse = float(np.mean((a.astype(np.float64) - b.astype(np.float64)) ** 2))
     return float("inf") if mse == 0 else 10.0 * float(np.log10(1.0 / mse))
