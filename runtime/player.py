@@ -1,0 +1,303 @@
+"""The frame loop: read -> stylise -> show / write, with reading and writing in their own threads.
+
+Reading and writing overlap with inference through small bounded queues, so the slowest stage
+sets the pace and memory stays flat however long the video. A live source keeps only the newest
+frame (stale frames are dropped and counted) so the picture never lags behind the camera.
+Display, keys and the overlay run in the calling thread, as OpenCV's HighGUI requires.
+"""
+
+from __future__ import annotations
+
+import os
+import queue
+import signal
+import sys
+import threading
+import time
+from dataclasses import dataclass, field
+
+import cv2
+import numpy as np
+
+from rlministyler.errors import UserError
+
+from .sinks import Sink
+from .sources import Frame, Source
+from .stats import FpsMeter, LatencyStats
+from .stylizer import Style, Stylizer
+
+WINDOW = "rlministyler"
+KEYS_HELP = "keys: 1..9,0 step  s style  t temporal  f overlay  q/Esc quit"
+_END = object()
+
+
+def display_available() -> bool:
+    """Whether a window can be opened (an X11/Wayland display on Linux; always elsewhere)."""
+    if sys.platform.startswith("linux"):
+        return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+    return True
+
+
+@dataclass
+class PlayReport:
+    """What a run did: frames read/processed/written, drops, timing, and how it ended."""
+
+    stats: LatencyStats
+    written: int = 0
+    dropped: int = 0
+    skipped: list[str] = field(default_factory=list)
+    interrupted: bool = False
+    error: str | None = None
+    ended_early: bool = False
+
+
+class Player:
+    """Run a source through a stylizer into a sink and/or a window."""
+
+    def __init__(self, stylizer: Stylizer, source: Source, sink: Sink | None = None, *,
+                 styles: list[Style] | None = None, display: bool = False, overlay: bool = True,
+                 max_frames: int | None = None, progress: bool = True, queue_size: int = 4,
+                 temporal_toggle: str = "flow") -> None:
+        self.stylizer, self.source, self.sink = stylizer, source, sink
+        self.styles = styles or []
+        self.display, self.overlay = display, overlay
+        self.max_frames, self.progress = max_frames, progress
+        self.in_q: queue.Queue = queue.Queue(maxsize=1 if source.live else queue_size)
+        self.out_q: queue.Queue = queue.Queue(maxsize=queue_size)
+        self.stop = threading.Event()
+        self.dropped = 0
+        self.meter = FpsMeter()
+        self.temporal_toggle = temporal_toggle
+        self.message = ""
+        self.message_until = 0.0
+        self._errors: list[BaseException] = []
+
+    # --- threads ------------------------------------------------------------------------
+    def _read(self) -> None:
+        try:
+            for n, frame in enumerate(self.source.frames()):
+                if self.stop.is_set() or (self.max_frames is not None and n >= self.max_frames):
+                    break
+                if self.source.live:
+                    try:  # keep only the newest frame
+                        self.in_q.get_nowait()
+                        self.dropped += 1
+                    except queue.Empty:
+                        pass
+                    self.in_q.put(frame)
+                else:
+                    while not self.stop.is_set():
+                        try:
+                            self.in_q.put(frame, timeout=0.1)
+                            break
+                        except queue.Full:
+                            continue
+        except BaseException as exc:  # handed to the main thread, which reports it
+            self._errors.append(exc)
+        finally:
+            self._put_end(self.in_q, may_drop=True)
+
+    def _put_end(self, q: queue.Queue, may_drop: bool = False) -> None:
+        while True:
+            try:
+                q.put(_END, timeout=0.1)
+                return
+            except queue.Full:
+                if may_drop and self.stop.is_set():  # unread input frames may go; results never
+                    try:
+                        q.get_nowait()
+                    except queue.Empty:
+                        pass
+
+    def _write(self) -> None:
+        assert self.sink is not None
+        while True:
+            item = self.out_q.get()
+            if item is _END:
+                return
+            if self._errors:
+                continue  # after a write error, drain without writing
+            frame, image = item
+            try:
+                self.sink.write(frame, image)
+            except BaseException as exc:
+                self._errors.append(exc)
+                self.stop.set()
+
+    # --- main loop ----------------------------------------------------------------------
+    def _next_frame(self) -> Frame | None:
+        while True:
+            try:
+                item = self.in_q.get(timeout=0.1)
+            except queue.Empty:
+                if self._errors:
+                    raise self._errors[0] from None
+                continue
+            if item is _END:
+                if self._errors:
+                    raise self._errors[0]
+                return None
+            return item
+
+    def _emit(self, frame: Frame, image: np.ndarray) -> None:
+        if self.sink is None:
+            return
+        while True:
+            if self._errors:
+                raise self._errors[0]
+            try:
+                self.out_q.put((frame, image), timeout=0.1)
+                return
+            except queue.Full:
+                continue
+
+    def run(self) -> PlayReport:
+        """Process until the source ends, ``q`` is pressed, Ctrl-C, or an error; always finalise."""
+        stats = LatencyStats()
+        report = PlayReport(stats)
+        reader = threading.Thread(target=self._read, name="reader", daemon=True)
+        writer = threading.Thread(target=self._write, name="writer", daemon=True) if self.sink else None
+        bar = self._bar()
+        previous_term = _sigterm_as_interrupt()
+        reader.start()
+        if writer:
+            writer.start()
+        warmed = False
+        try:
+            while True:
+                frame = self._next_frame()
+                if frame is None:
+                    break
+                if not warmed and (self.source.live or (self.source.count or 2) > 1):
+                    self.stylizer.warm_up(*frame.image.shape[:2], runs=1)
+                    warmed = True
+                image = self.stylizer.stylize(frame.image, bgr=True)
+                stats.add(self.stylizer.last_timing)
+                self.meter.tick()
+                self._emit(frame, image)
+                if bar is not None:
+                    bar.update(1)
+                    if stats.frames % 10 == 0:
+                        bar.set_postfix_str(f"{self.meter.fps:.1f} fps")
+                if self.display and not self._show(image):
+                    break
+        except KeyboardInterrupt:
+            report.interrupted = True
+        except UserError as exc:
+            report.error = f"frame {stats.frames + 1}: {exc}"
+        except Exception as exc:  # a failing frame must not lose the frames already done
+            text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            report.error = f"frame {stats.frames + 1}: {text[:300]}"
+        finally:
+            # finalise without being interrupted again: a second Ctrl-C here would lose the video
+            previous_int = signal.signal(signal.SIGINT, signal.SIG_IGN) if _main_thread() else None
+            try:
+                self.stop.set()
+                if writer:
+                    self._put_end(self.out_q)
+                    writer.join()
+                reader.join(timeout=2.0)
+                if self.sink is not None:
+                    self.sink.close()
+                self.source.close()
+                if bar is not None:
+                    bar.close()
+                if self.display:
+                    cv2.destroyAllWindows()
+            finally:
+                if previous_int is not None:
+                    signal.signal(signal.SIGINT, previous_int)
+                _restore_sigterm(previous_term)
+        if self._errors and report.error is None and not report.interrupted:
+            exc = self._errors[0]
+            report.error = str(exc) if isinstance(exc, UserError) else f"{type(exc).__name__}: {exc}"
+        report.written = self.sink.written if self.sink else 0
+        report.dropped = self.dropped
+        report.skipped = list(self.source.skipped)
+        report.ended_early = bool(getattr(self.source, "ended_early", False))
+        return report
+
+    def _bar(self):
+        if not self.progress or self.source.live or (self.source.count or 0) <= 1:
+            return None
+        from tqdm import tqdm
+
+        total = self.source.count if self.max_frames is None else min(self.source.count, self.max_frames)
+        return tqdm(total=total, unit="frame", leave=False, dynamic_ncols=True)
+
+    # --- window -------------------------------------------------------------------------
+    def _show(self, image: np.ndarray) -> bool:
+        """Show a frame, handle keys; False when the user quits or closes the window."""
+        shown = self._draw_overlay(image) if self.overlay else image
+        cv2.imshow(WINDOW, shown)
+        key = cv2.waitKey(1) & 0xFF
+        if key in (ord("q"), 27):
+            return False
+        if key != 0xFF:
+            self._key(chr(key))
+        try:
+            return cv2.getWindowProperty(WINDOW, cv2.WND_PROP_VISIBLE) >= 1
+        except cv2.error:
+            return False
+
+    def _say(self, text: str) -> None:
+        self.message, self.message_until = text, time.perf_counter() + 2.0
+
+    def _key(self, key: str) -> None:
+        """1..9, 0: step (0 = 10); s: next style; t: temporal on/off; f: overlay."""
+        s = self.stylizer
+        if key.isdigit():
+            step = int(key) or 10
+            if step in s.info.outputs:
+                s.step = step
+                self._say(f"step {step}")
+            else:
+                self._say(f"step {step} not in this model (steps {', '.join(map(str, s.steps))})")
+        elif key == "s" and len(self.styles) > 1:
+            i = next((k for k, st in enumerate(self.styles) if st is s.style), -1)
+            s.style = self.styles[(i + 1) % len(self.styles)]
+            self._say(f"style {s.style.name}")
+        elif key == "t":
+            mode = "off" if s.temporal.mode != "off" else self.temporal_toggle
+            s.set_temporal(mode)
+            self._say(f"temporal {mode}")
+        elif key == "f":
+            self.overlay = not self.overlay
+
+    def _draw_overlay(self, image: np.ndarray) -> np.ndarray:
+        s = self.stylizer
+        shown = image.copy()
+        lines = [f"{self.meter.fps:5.1f} fps  step {s.step}/{max(s.steps)}  {s.choice.name}"
+                 f"  temporal {s.temporal.mode}"]
+        if s.style is not None and len(self.styles) > 1:
+            lines.append(f"style {s.style.name}")
+        if time.perf_counter() < self.message_until:
+            lines.append(self.message)
+        scale = max(0.4, image.shape[0] / 720)
+        y = int(28 * scale)
+        for line in lines:
+            for color, thick in (((0, 0, 0), 4), ((255, 255, 255), 1)):
+                cv2.putText(shown, line, (int(10 * scale), y), cv2.FONT_HERSHEY_SIMPLEX, 0.7 * scale,
+                            color, max(1, int(thick * scale)), cv2.LINE_AA)
+            y += int(28 * scale)
+        return shown
+
+
+def _main_thread() -> bool:
+    return threading.current_thread() is threading.main_thread()
+
+
+def _raise_interrupt(signum, frame) -> None:
+    raise KeyboardInterrupt
+
+
+def _sigterm_as_interrupt():
+    """Treat SIGTERM like Ctrl-C while a video is being written, so it is finalised too."""
+    if not _main_thread() or not hasattr(signal, "SIGTERM"):
+        return None
+    return signal.signal(signal.SIGTERM, _raise_interrupt)
+
+
+def _restore_sigterm(previous) -> None:
+    if previous is not None and _main_thread():
+        signal.signal(signal.SIGTERM, previous)
