@@ -71,6 +71,7 @@ class Player:
         self.message = ""
         self.message_until = 0.0
         self._errors: list[BaseException] = []
+        self._window = False
 
     # --- threads ------------------------------------------------------------------------
     def _read(self) -> None:
@@ -229,6 +230,12 @@ class Player:
     def _show(self, image: np.ndarray) -> bool:
         """Show a frame, handle keys; False when the user quits or closes the window."""
         shown = self._draw_overlay(image) if self.overlay else image
+        if not self._window:
+            # Qt builds of OpenCV warn about fonts on stderr; the window does not need them
+            os.environ.setdefault("QT_LOGGING_RULES", "*=false")
+            cv2.namedWindow(WINDOW, cv2.WINDOW_NORMAL | cv2.WINDOW_KEEPRATIO | cv2.WINDOW_GUI_NORMAL)
+            cv2.resizeWindow(WINDOW, image.shape[1], image.shape[0])
+            self._window = True
         cv2.imshow(WINDOW, shown)
         key = cv2.waitKey(1) & 0xFF
         if key in (ord("q"), 27):
@@ -273,13 +280,13 @@ class Player:
             lines.append(f"style {s.style.name}")
         if time.perf_counter() < self.message_until:
             lines.append(self.message)
-        scale = max(0.4, image.shape[0] / 720)
-        y = int(28 * scale)
+        scale = max(0.75, image.shape[0] / 720)
+        y = int(26 * scale)
         for line in lines:
-            for color, thick in (((0, 0, 0), 4), ((255, 255, 255), 1)):
-                cv2.putText(shown, line, (int(10 * scale), y), cv2.FONT_HERSHEY_SIMPLEX, 0.7 * scale,
-                            color, max(1, int(thick * scale)), cv2.LINE_AA)
-            y += int(28 * scale)
+            for color, thick in (((0, 0, 0), 3), ((255, 255, 255), 1)):
+                cv2.putText(shown, line, (int(10 * scale), y), cv2.FONT_HERSHEY_SIMPLEX, 0.55 * scale,
+                            color, max(1, round(thick * scale)), cv2.LINE_AA)
+            y += int(24 * scale)
         return shown
 
 

@@ -126,7 +126,9 @@ class Stylizer:
         if "content" not in inputs:
             raise UserError(f"{path}: no 'content' input: not a model exported by rlministyler")
         self.io_dtype = np.float16 if inputs["content"].type == "tensor(float16)" else np.float32
-        self._buffers: dict[tuple[int, int], _Buffers] = {}
+        self._buffers: dict[tuple[int, int, int], _Buffers] = {}
+        self._threads = threads
+        self._step_sessions: dict[int, ort.InferenceSession] = {}
         self._style: Style | None = None
         self._style_values: dict[str, ort.OrtValue] = {}
         self._step = self.info.default_step
@@ -231,14 +233,28 @@ class Stylizer:
         w = max(low, round(width * self.scale))
         return h, w, -(-h // m) * m, -(-w // m) * m
 
-    def _buffers_for(self, ph: int, pw: int) -> _Buffers:
-        buffers = self._buffers.get((ph, pw))
+    def session_for_step(self, step: int) -> ort.InferenceSession:
+        """The session that computes ``step``. onnxruntime runs every node of a graph whatever
+        outputs are asked for, so an all-steps model is pruned to the chosen step's output (made
+        once per step, when the ``onnx`` package is there); step 1 of a 10-step model then costs
+        one step, not ten."""
+        if not self.info.all_steps or step == self.info.steps:
+            return self.session
+        if step not in self._step_sessions:
+            pruned = prune_to_output(self.info.path, self.info.outputs[step])
+            self._step_sessions[step] = self.session if pruned is None else providers.make_session(
+                pruned, self.choice, providers.session_options(self._threads))
+        return self._step_sessions[step]
+
+    def _buffers_for(self, session: ort.InferenceSession, ph: int, pw: int) -> _Buffers:
+        key = (id(session), ph, pw)
+        buffers = self._buffers.get(key)
         if buffers is None:
-            if len(self._buffers) >= 4:  # a directory of many sizes: do not hoard memory
+            if len(self._buffers) >= 8:  # a directory of many sizes: do not hoard memory
                 self._buffers.clear()
-            buffers = _Buffers(self.session, self.device, self.device_id, "content",
-                               (1, 3, ph, pw), self.io_dtype)
-            self._buffers[(ph, pw)] = buffers
+            buffers = _Buffers(session, self.device, self.device_id, "content", (1, 3, ph, pw),
+                               self.io_dtype)
+            self._buffers[key] = buffers
         return buffers
 
     def stylize(self, frame: np.ndarray, *, bgr: bool = False) -> np.ndarray:
@@ -259,7 +275,8 @@ class Stylizer:
             small = cv2.resize(frame, (w, h), interpolation=cv2.INTER_AREA if shrink else cv2.INTER_LINEAR)
         if (ph, pw) != (h, w):
             small = cv2.copyMakeBorder(small, 0, ph - h, 0, pw - w, cv2.BORDER_REFLECT_101)
-        buffers = self._buffers_for(ph, pw)
+        session = self.session_for_step(self._step)
+        buffers = self._buffers_for(session, ph, pw)
         planes = small.transpose(2, 0, 1)
         np.multiply(planes[::-1] if bgr else planes, np.float32(1 / 255), out=buffers.host_in[0],
                     casting="unsafe")
@@ -267,7 +284,7 @@ class Stylizer:
         if self._style is not None:
             buffers.bind_style(self._style, self._style_values)
         t1 = time.perf_counter()
-        result = buffers.run(self.session)
+        result = buffers.run(session)
         t2 = time.perf_counter()
         out = result[0, :, :h, :w]
         chans = [out[2], out[1], out[0]] if bgr else [out[0], out[1], out[2]]
@@ -287,3 +304,31 @@ class Stylizer:
             self.stylize(dummy)
         self.set_temporal(mode, weight)
 
+
+def prune_to_output(path: Path, output: str) -> bytes | None:
+    """The model at ``path`` reduced to the nodes ``output`` depends on, serialised; None when the
+    ``onnx`` package is not installed (the runtime then runs the whole graph)."""
+    try:
+        import onnx
+    except ImportError:
+        return None
+    model = onnx.load(str(path))
+    graph = model.graph
+    needed, keep = {output}, []
+    for node in reversed(graph.node):
+        if any(name in needed for name in node.output):
+            keep.append(node)
+            needed.update(node.input)
+    kept_nodes = list(reversed(keep))
+    del graph.node[:]
+    graph.node.extend(kept_nodes)
+    outputs = [o for o in graph.output if o.name == output]
+    del graph.output[:]
+    graph.output.extend(outputs)
+    initializers = [t for t in graph.initializer if t.name in needed]
+    del graph.initializer[:]
+    graph.initializer.extend(initializers)
+    values = [v for v in graph.value_info if v.name in needed]
+    del graph.value_info[:]
+    graph.value_info.extend(values)
+    return model.SerializeToString()

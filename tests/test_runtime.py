@@ -112,6 +112,39 @@ def test_all_steps_model_step_equals_single_step_model(models, style_path, conte
     assert np.abs(c.astype(int) - a).mean() > 1  # step 3 really is another output
 
 
+def test_all_steps_model_runs_only_the_chosen_step(models):
+    s = Stylizer(models["all3"], "cpu")
+    assert [o.name for o in s.session_for_step(1).get_outputs()] == ["step_1"]
+    assert s.session_for_step(3) is s.session  # the last step needs the whole graph anyway
+
+
+def test_window_keys_and_overlay(models, style_path, data_dir):
+    from runtime.player import Player
+    from runtime.sources import ImageFiles
+
+    s = Stylizer(models["all3"], "cpu", temporal="ema")
+    styles = [s.encode_style(style_path), s.encode_style(data_dir / "style" / "adain_mondrian.jpg")]
+    s.style = styles[0]
+    player = Player(s, ImageFiles([style_path], "x"), styles=styles, temporal_toggle="ema")
+    player._key("2")
+    assert s.step == 2
+    player._key("0")  # step 10 is not in a 3-step model: a message, no change
+    assert s.step == 2 and "not in this model" in player.message
+    player._key("s")
+    assert s.style is styles[1]
+    player._key("s")
+    assert s.style is styles[0]
+    player._key("t")
+    assert s.temporal.mode == "off"
+    player._key("t")
+    assert s.temporal.mode == "ema"
+    player._key("f")
+    assert player.overlay is False
+    frame = np.zeros((90, 160, 3), np.uint8)
+    drawn = player._draw_overlay(frame)
+    assert drawn.shape == frame.shape and drawn.any() and not frame.any()
+
+
 def test_split_model_equals_full_model(models, style_path, content_bgr):
     split = Stylizer(models["split2"], "cpu")
     full = Stylizer(models["full2"], "cpu")
