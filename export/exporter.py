@@ -73,6 +73,7 @@ class ExportResult:
     seconds: float
     max_abs_diff: dict[str, float] = field(default_factory=dict)
     psnr: dict[str, float] = field(default_factory=dict)
+    float64_max_abs_diff: dict[str, dict[str, float]] = field(default_factory=dict)
 
 
 def parse_size(text: str) -> tuple[int, int]:
@@ -303,6 +304,8 @@ def export_model(opts: ExportOptions) -> ExportResult:
             verify_style = _resize(verify_style, opts.size)
         _verify(result, models, opts, actor, builder, _fit(verify_content, opts.size), verify_style, log)
         meta["verification"] = {"max_abs_diff": result.max_abs_diff, "psnr_db": result.psnr}
+        if result.float64_max_abs_diff:
+            meta["verification"]["float64_max_abs_diff"] = result.float64_max_abs_diff
     for key, model in models.items():
         _set_metadata(model, {**meta, "role": "style_encoder" if key == "style" else "frame"})
         _save(model, files[key])
@@ -399,6 +402,43 @@ def _calibration_feeds(opts: ExportOptions, images: list[np.ndarray], style_rgb:
 TOLERANCE = {"fp32": {"max_abs": 1e-3}, "fp16": {"psnr": 30.0}, "int8": {"psnr": 30.0}}
 
 
+def _float64_check(failures: list[str], got: dict[str, np.ndarray], stylizer, content: np.ndarray,
+                   style: np.ndarray, step_of: dict[str, int], tol: float, result: ExportResult, log
+                   ) -> list[str]:
+    """Second opinion for fp32 outputs beyond ``tol``: some inputs make the deep steps amplify
+    float32 rounding, so that PyTorch float32 itself strays from the exact (float64) sequence by
+    more than ``tol``. Such a step passes when ONNX is no farther from float64 than PyTorch
+    float32 is (with 25% slack), i.e. the difference is rounding, not a wrong graph."""
+    actor64 = copy.deepcopy(stylizer.actor).double()
+    builder64 = copy.deepcopy(stylizer.builder).double()
+    last = max(step_of[n] for n in failures)
+    exact: dict[int, np.ndarray] = {}
+    with torch.inference_mode():
+        code = actor64.encode_style(torch.from_numpy(style).double())
+        moving = torch.from_numpy(content).double()
+        for t in range(1, last + 1):
+            moving = builder64(actor64.act(moving, None), code)
+            exact[t] = moving.clamp(0, 1).numpy()
+        code32 = stylizer.actor.encode_style(torch.from_numpy(style))
+        moving = torch.from_numpy(content)
+        torch32: dict[int, float] = {}
+        for t in range(1, last + 1):
+            moving = stylizer.builder(stylizer.actor.act(moving, None), code32)
+            torch32[t] = float(np.abs(moving.clamp(0, 1).numpy() - exact[t]).max())
+    still = []
+    result.float64_max_abs_diff = {}
+    for name in failures:
+        t = step_of[name]
+        onnx64 = float(np.abs(got[name] - exact[t]).max())
+        result.float64_max_abs_diff[name] = {"onnx": onnx64, "pytorch_fp32": torch32[t]}
+        ok = onnx64 <= max(tol, 1.25 * torch32[t])
+        log(f"verify {name}: vs float64, ONNX {onnx64:.2e}, PyTorch fp32 {torch32[t]:.2e}: "
+            + ("float32 rounding amplified by this input; accepted" if ok else "ONNX is off"))
+        if not ok:
+            still.append(name)
+    return still
+
+
 def _verify(result: ExportResult, models: dict[str, onnx.ModelProto], opts: ExportOptions,
             actor: Actor, builder: Builder, content: np.ndarray, style: np.ndarray, log) -> None:
     """Run the ONNX model(s) in onnxruntime and the PyTorch sequence on the same pair; compare."""
@@ -436,6 +476,9 @@ def _verify(result: ExportResult, models: dict[str, onnx.ModelProto], opts: Expo
         too_far = diff > tol["max_abs"] if "max_abs" in tol else result.psnr[name] < tol["psnr"]
         if too_far:
             failures.append(name)
+    if failures and opts.precision == "fp32":
+        failures = _float64_check(failures, got, stylizer, c, s, dict(zip(names, steps, strict=True)),
+                                  tol["max_abs"], result, log)
     if failures:
         limit = f"max abs {tol['max_abs']}" if "max_abs" in tol else f"PSNR {tol['psnr']} dB"
         raise UserError(f"verification failed for {', '.join(failures)}: ONNX and PyTorch differ "
