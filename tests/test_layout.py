@@ -18,8 +18,8 @@ def _run(code: str) -> subprocess.CompletedProcess:
 
 def test_runtime_and_image_helpers_import_without_torch():
     proc = _run("import runtime, runtime.cli, runtime.player, runtime.sources, runtime.sinks, "
-                "runtime.temporal, runtime.providers, runtime.stats, rlministyler.images, rlministyler.sheet, "
-                "rlministyler.cli; print('ok')")
+                "runtime.temporal, runtime.providers, runtime.stats, "
+                "rlministyler.images, rlministyler.sheet, rlministyler.cli; print('ok')")
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip() == "ok"
 
