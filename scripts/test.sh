@@ -1,7 +1,17 @@
 #!/usr/bin/env bash
-# Install everything the tests need into .venv, then lint and run the test suite.
+# Install everything the tests need into .venv, then lint, compile-check the Unity sample's C# and
+# run the test suite.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh torch,dev
 .venv/bin/ruff check .
+# compiles unity_sample/Assets/**/*.cs against the stubs in tests/unity_compile (installs mono-mcs
+# when missing); a machine where no compiler can be installed (exit 3) only warns
+status=0
+bash scripts/check_csharp.sh || status=$?
+if [ "$status" -eq 3 ]; then
+    echo "test.sh: warning: C# compile check skipped (no mcs)" >&2
+elif [ "$status" -ne 0 ]; then
+    exit "$status"
+fi
 .venv/bin/python -m pytest "$@"

@@ -1,0 +1,197 @@
+// The JSON sidecar that `rlministyler export` writes next to each model (OUT.json), read with
+// JsonUtility. Every public field below is a key the sample reads; tests/test_unity_sample.py parses
+// this file and fails if the exporter stops writing one of them. A field marked [OnlyForVariant]
+// is only written for those variants. Keys the sample does not need (checksums, verification, ...)
+// are not declared, and JsonUtility skips them.
+using System;
+using System.Collections.Generic;
+using UnityEngine;
+
+namespace RLMiniStyler.Sample
+{
+    /// <summary>Marks a sidecar field that the exporter writes only for some variants.</summary>
+    [AttributeUsage(AttributeTargets.Field)]
+    public sealed class OnlyForVariantAttribute : Attribute
+    {
+        public readonly string[] variants;
+        public OnlyForVariantAttribute(params string[] variants) { this.variants = variants; }
+    }
+
+    [Serializable]
+    public class SidecarTensor
+    {
+        public string name;
+        public string dtype;
+    }
+
+    [Serializable]
+    public class SidecarOutput
+    {
+        public string name;
+        public int step;
+        public string dtype;
+    }
+
+    [Serializable]
+    public class SidecarFiles
+    {
+        public string model;
+        [OnlyForVariant("split")] public string style_encoder;
+    }
+
+    [Serializable]
+    public class SidecarStyleEncoder
+    {
+        public SidecarTensor[] inputs;
+        public SidecarTensor[] outputs;
+    }
+
+    [Serializable]
+    public class ExportSidecar
+    {
+        public const string Format = "rlministyler-onnx";
+        public const int SupportedFormatVersion = 1;
+
+        public string format;
+        public int format_version;
+        public string variant;              // "full", "split" or "baked"
+        public int steps;                   // K, the number of unrolled steps
+        public bool all_steps;              // outputs step_1 .. step_K (else one output, step K)
+        public SidecarTensor[] inputs;      // inputs[0] is the content image (1, 3, H, W)
+        public SidecarOutput[] outputs;     // name and the step each output holds
+        public string layout;               // "NCHW"
+        public string color;                // "RGB"
+        public float[] value_range;         // [0, 1]
+        public int size_multiple;           // H and W must be multiples of this (4)
+        public int min_size;                // and at least this (8)
+        public int[] static_size;           // [H, W] when exported with --size, else null
+        public SidecarFiles files;
+        [OnlyForVariant("split")] public SidecarStyleEncoder style_encoder;
+        [OnlyForVariant("baked")] public string style_file;
+
+        public bool IsSplit { get { return variant == "split"; } }
+        public bool IsFull { get { return variant == "full"; } }
+        public bool IsBaked { get { return variant == "baked"; } }
+        public bool HasStaticSize { get { return static_size != null && static_size.Length == 2 && static_size[0] > 0; } }
+
+        /// <summary>Parses and checks a sidecar; throws FormatException with a readable message.</summary>
+        public static ExportSidecar Parse(string json, string label)
+        {
+            if (string.IsNullOrEmpty(json))
+                throw new FormatException(label + ": the sidecar is empty");
+            ExportSidecar meta;
+            try
+            {
+                meta = JsonUtility.FromJson<ExportSidecar>(json);
+            }
+            catch (ArgumentException e)
+            {
+                throw new FormatException(label + ": not valid JSON (" + e.Message + ")");
+            }
+            if (meta == null || meta.format != Format)
+                throw new FormatException(label + ": not an rlministyler export sidecar (format '" +
+                                          (meta == null ? "" : meta.format) + "')");
+            var problems = meta.Problems();
+            if (problems.Count > 0)
+                throw new FormatException(label + ": " + string.Join("; ", problems.ToArray()));
+            return meta;
+        }
+
+        /// <summary>What this sample cannot handle in the sidecar, as readable sentences.</summary>
+        public List<string> Problems()
+        {
+            var p = new List<string>();
+            if (format_version > SupportedFormatVersion)
+                p.Add("format_version " + format_version + " is newer than this sample (" + SupportedFormatVersion + ")");
+            if (variant != "full" && variant != "split" && variant != "baked")
+                p.Add("unknown variant '" + variant + "'");
+            if (steps < 1)
+                p.Add("steps must be at least 1");
+            if (inputs == null || inputs.Length == 0)
+                p.Add("no inputs listed");
+            if (outputs == null || outputs.Length == 0)
+                p.Add("no outputs listed");
+            else if (all_steps && outputs.Length != steps)
+                p.Add("all_steps model lists " + outputs.Length + " outputs for " + steps + " steps");
+            if (layout != "NCHW")
+                p.Add("layout '" + layout + "' (this sample feeds NCHW)");
+            if (color != "RGB")
+                p.Add("color '" + color + "' (this sample feeds RGB)");
+            if (value_range == null || value_range.Length != 2 || value_range[0] != 0f || value_range[1] != 1f)
+                p.Add("value_range must be [0, 1] (Unity textures are 0..1)");
+            if (size_multiple < 1)
+                p.Add("size_multiple must be at least 1");
+            if (IsFull && (inputs == null || inputs.Length != 2))
+                p.Add("a full model has two inputs (content, style)");
+            if (IsBaked && inputs != null && inputs.Length != 1)
+                p.Add("a baked model has one input (content)");
+            if (IsSplit)
+            {
+                if (style_encoder == null || style_encoder.inputs == null || style_encoder.inputs.Length != 1 ||
+                    style_encoder.outputs == null || style_encoder.outputs.Length == 0)
+                    p.Add("a split model needs style_encoder inputs and outputs");
+                else if (inputs != null && inputs.Length != 1 + style_encoder.outputs.Length)
+                    p.Add("the frame model takes content plus one input per style-encoder output");
+            }
+            CheckFloat(inputs, "input", p);
+            CheckFloat(outputs, p);
+            return p;
+        }
+
+        static void CheckFloat(SidecarTensor[] tensors, string what, List<string> p)
+        {
+            if (tensors == null) return;
+            foreach (var t in tensors)
+                if (t.dtype != "float32")
+                    p.Add(what + " '" + t.name + "' is " + t.dtype + " (the sample feeds float32)");
+        }
+
+        static void CheckFloat(SidecarOutput[] tensors, List<string> p)
+        {
+            if (tensors == null) return;
+            foreach (var t in tensors)
+                if (t.dtype != "float32")
+                    p.Add("output '" + t.name + "' is " + t.dtype + " (the sample reads float32)");
+        }
+
+        /// <summary>The name of the content input (the exporter lists it first).</summary>
+        public string ContentInput { get { return inputs[0].name; } }
+
+        /// <summary>Whether this model can show step `step` (an all-steps model shows 1..K).</summary>
+        public bool Provides(int step)
+        {
+            return all_steps ? step >= 1 && step <= steps : step == steps;
+        }
+
+        /// <summary>Position in `outputs` of the output that holds `step`, or -1.</summary>
+        public int OutputIndexForStep(int step)
+        {
+            for (var i = 0; i < outputs.Length; i++)
+                if (outputs[i].step == step)
+                    return i;
+            return -1;
+        }
+
+        /// <summary>Network input size for a frame of `width` x `height` scaled by 1/`divisor`:
+        /// the static size when there is one, else rounded to the size multiple (at least min_size).</summary>
+        public void NetworkSize(int width, int height, int divisor, out int netWidth, out int netHeight)
+        {
+            if (HasStaticSize)
+            {
+                netHeight = static_size[0];
+                netWidth = static_size[1];
+                return;
+            }
+            netWidth = RoundToMultiple(width / (float)Mathf.Max(1, divisor));
+            netHeight = RoundToMultiple(height / (float)Mathf.Max(1, divisor));
+        }
+
+        int RoundToMultiple(float value)
+        {
+            var m = Mathf.Max(1, size_multiple);
+            var rounded = Mathf.RoundToInt(value / m) * m;
+            var least = ((Mathf.Max(1, min_size) + m - 1) / m) * m;
+            return Mathf.Max(least, rounded);
+        }
+    }
+}
