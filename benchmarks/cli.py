@@ -70,6 +70,10 @@ def run(args: argparse.Namespace) -> int:
     budget = QUICK if args.quick else FULL
     threads = args.threads or None
     say = (lambda text: None) if args.quiet else (lambda text: print(text, file=sys.stderr, flush=True))
+    if threads and any(s in suites for s in ("speed", "peers", "quality")):
+        import torch
+
+        torch.set_num_threads(threads)  # PyTorch rows on the same cores as onnxruntime's
 
     start = time.perf_counter()
     style_path = data / "style" / "adain_la_muse.jpg"

@@ -36,7 +36,8 @@ FULL_PLAN = SpeedPlan(
           ("baked", "fp32"): (("256x256", "384x384", "512x512", "720p", "1080p"), (1, 5, 10)),
           ("full", "fp32"): (("256x256", "384x384", "512x512"), (1, 5, 10)),
           ("baked", "fp16"): (("256x256", "384x384", "512x512", "720p"), (1, 5)),
-          ("baked", "int8"): (("256x256", "384x384", "512x512", "720p"), (1, 5))},
+          # int8 exports run a per-model sensitivity pass (minutes for 5 steps): step 1 only
+          ("baked", "int8"): (("256x256", "384x384", "512x512", "720p"), (1,))},
     torch=(("256x256", "384x384", "512x512", "720p"), (1, 5)), providers=("auto",))
 
 

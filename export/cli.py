@@ -19,7 +19,8 @@ def options_from_args(args: argparse.Namespace) -> ExportOptions:
         style=Path(args.style) if args.style else None, target=args.target, precision=args.precision,
         size=parse_size(args.size) if args.size else None, opset=args.opset,
         checkpoint=args.checkpoint, calibration=Path(args.calibration) if args.calibration else None,
-        verify_images=verify, style_size=args.style_size, verify=not args.no_verify, quiet=args.quiet)
+        verify_images=verify, style_size=args.style_size, verify=not args.no_verify, quiet=args.quiet,
+        rewrites=getattr(args, "rewrites", None))
 
 
 def run(args: argparse.Namespace) -> int:

@@ -22,12 +22,14 @@ from training.stylizer import MAX_STEPS, MIN_SIZE, MULTIPLE
 from training.weights import resolve_checkpoint_dir, sha256_of, verify_official
 
 from .graphs import (
+    REWRITES,
     STYLE_CHANNELS,
     STYLE_TENSORS,
     BakedGraph,
     FrameGraph,
     FullGraph,
     StyleEncoderGraph,
+    apply_rewrites,
     densify_grouped_convs,
     output_names,
     use_phase_upsampling,
@@ -37,6 +39,7 @@ from .precision import psnr
 VARIANTS = ("full", "split", "baked")
 TARGETS = ("onnxruntime", "sentis", "barracuda")
 PRECISIONS = ("fp32", "fp16", "int8")
+DEFAULT_REWRITES = {"onnxruntime": ("half-res-head",), "sentis": (), "barracuda": ()}
 DEFAULT_OPSET = {"onnxruntime": 17, "sentis": 15, "barracuda": 9}
 OPSET_RANGE = {"onnxruntime": (9, 20), "sentis": (9, 15), "barracuda": (9, 9)}
 METADATA_KEY = "rlministyler"
@@ -61,6 +64,7 @@ class ExportOptions:
     style_size: int = 256
     verify: bool = True
     quiet: bool = False
+    rewrites: tuple[str, ...] | None = None  # None: the target's default (DEFAULT_REWRITES)
 
 
 @dataclass
@@ -111,6 +115,9 @@ def check_options(opts: ExportOptions) -> int:
             raise UserError(f"calibration folder not found: {opts.calibration}")
     if opts.target == "barracuda" and opts.size is None:
         raise UserError("--target barracuda needs --size HxW: Barracuda imports static shapes only")
+    unknown = [r for r in (opts.rewrites or ()) if r not in REWRITES]
+    if unknown:
+        raise UserError(f"unknown rewrite {unknown[0]!r}: use some of {', '.join(REWRITES)} or none")
     lo, hi = OPSET_RANGE[opts.target]
     opset = opts.opset or DEFAULT_OPSET[opts.target]
     if opts.precision == "int8":
@@ -241,6 +248,8 @@ def export_model(opts: ExportOptions) -> ExportResult:
     calibration = _calibration_images(Path(opts.calibration), opts.size) if opts.calibration else None
 
     export_actor, export_builder = copy.deepcopy(actor), copy.deepcopy(builder)
+    rewrites = DEFAULT_REWRITES[opts.target] if opts.rewrites is None else tuple(opts.rewrites)
+    apply_rewrites(export_actor, export_builder, rewrites)
     if opts.target == "barracuda":
         use_phase_upsampling(export_builder)
         densify_grouped_convs(export_actor)
@@ -352,6 +361,7 @@ def _metadata(opts: ExportOptions, opset: int, outputs: list[str], ckpt_dir: Pat
         "size_multiple": MULTIPLE, "min_size": MIN_SIZE,
         "static_size": list(opts.size) if opts.size else None,
         "precision": opts.precision, "io_dtype": "float32", "opset": opset, "target": opts.target,
+        "rewrites": list(DEFAULT_REWRITES[opts.target] if opts.rewrites is None else opts.rewrites),
         "checkpoint_sha256": {name: sha256_of(ckpt_dir / name) for name in official},
         "checkpoint_official": all(official.values()),
         "files": {"model": files["main"].name},
