@@ -273,3 +273,29 @@ def test_float64_second_opinion_still_rejects_a_wrong_output(stylizer, images):
     still = exporter._float64_check(["good", "bad"], got, stylizer, content, style,
                                     {"good": 2, "bad": 2}, FP32_TOL, result, lambda _: None)
     assert still == ["bad"]
+
+
+@pytest.mark.parametrize(("cin", "cout", "k"), [(16, 3, 9), (8, 5, 3), (3, 16, 9)])
+def test_half_resolution_conv_is_the_same_convolution(cin, cout, k):
+    from torch import nn
+    from torch.nn import functional as F
+
+    from export.graphs import HalfResolutionConv
+
+    torch.manual_seed(0)
+    conv = nn.Conv2d(cin, cout, k)
+    x = torch.randn(2, cin, 20, 28)
+    with torch.no_grad():
+        expected = conv(F.pad(x, (k // 2,) * 4, mode="reflect"))
+        got = HalfResolutionConv(conv)(x)
+    assert got.shape == expected.shape
+    assert float((got - expected).abs().max()) < 1e-5
+
+
+def test_rewrites_are_recorded_and_target_specific(exported):
+    ort_path, unity_path = exported["full1"].files[0], exported["sentis"].files[0]
+    ort_model, unity_model = onnx.load(str(ort_path)), onnx.load(str(unity_path))
+    assert read_metadata(ort_path)["rewrites"] == ["half-res-head"]
+    assert read_metadata(unity_path)["rewrites"] == []
+    assert "SpaceToDepth" in {n.op_type for n in ort_model.graph.node}
+    assert "SpaceToDepth" not in {n.op_type for n in unity_model.graph.node}
