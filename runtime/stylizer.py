@@ -314,12 +314,17 @@ def prune_to_output(path: Path, output: str) -> bytes | None:
         return None
     model = onnx.load(str(path))
     graph = model.graph
-    needed, keep = {output}, []
-    for node in reversed(graph.node):
-        if any(name in needed for name in node.output):
-            keep.append(node)
-            needed.update(node.input)
-    kept_nodes = list(reversed(keep))
+    needed: set[str] = {output}
+    kept: set[int] = set()
+    changed = True
+    while changed:  # to a fixed point: converters (fp16) leave nodes out of topological order
+        changed = False
+        for index, node in enumerate(graph.node):
+            if index not in kept and any(name in needed for name in node.output):
+                kept.add(index)
+                needed.update(node.input)
+                changed = True
+    kept_nodes = [node for index, node in enumerate(graph.node) if index in kept]
     del graph.node[:]
     graph.node.extend(kept_nodes)
     outputs = [o for o in graph.output if o.name == output]

@@ -72,4 +72,4 @@ def test_peers_quality_and_flicker(quick):
 
 def test_bad_suite_is_one_line_error(tmp_path, capsys):
     assert main(["bench", "--suite", "speed,colour", "-o", str(tmp_path)]) == 2
-    assert "unknown suite colour" in capsys.readouterr().err
+    assert "unknown suite 'colour'" in capsys.readouterr().err
