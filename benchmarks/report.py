@@ -92,13 +92,26 @@ def plots(results: dict, folder: Path) -> list[str]:
     made = []
     speed = [r for r in results.get("speed", []) if r["engine"] == "onnxruntime"]
     if speed:
-        fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(11, 4))
+        fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(12, 4.5))
+        styles = {1: "-", 5: "--", 10: ":"}
+        kinds = sorted({(r["variant"], r["precision"]) for r in speed})
+        colours = {kind: f"C{i}" for i, kind in enumerate(kinds)}
         for (variant, precision, step), rows in _group(speed, ("variant", "precision", "step")).items():
             rows = sorted(rows, key=lambda r: r["height"] * r["width"])
             px = [r["height"] * r["width"] / 1e6 for r in rows]
-            ax1.plot(px, [r["fps"] for r in rows], marker="o", label=f"{variant} {precision} step {step}")
-            ax2.plot([p * step for p in px], [r["infer_median_ms"] for r in rows], marker="o",
-                     label=f"{variant} {precision}")
+            colour = colours[(variant, precision)]
+            ax1.plot(px, [r["fps"] for r in rows], marker="o", color=colour, linestyle=styles.get(step, "-"),
+                     label=f"{variant} {precision} step {step}")
+            ax2.plot([p * step for p in px], [r["infer_median_ms"] for r in rows], marker="o", color=colour,
+                     linestyle="none", label=f"{variant} {precision}" if step == min(
+                         r["step"] for r in speed if (r["variant"], r["precision"]) == (variant, precision))
+                     else None)
+        work = [(r["height"] * r["width"] * r["step"] / 1e6, r["infer_median_ms"]) for r in speed]
+        rate = float(np.median([ms / mp for mp, ms in work]))
+        span = np.array([min(w for w, _ in work), max(w for w, _ in work)])
+        ax2.plot(span, rate * span, linestyle="--", color="black", linewidth=0.8,
+                 label=f"linear: {rate:.0f} ms per megapixel-step")
+        ax2.legend(fontsize=6)
         ax1.set(xlabel="megapixels per frame", ylabel="frames per second", xscale="log", yscale="log",
                 title="fps by frame size")
         ax2.set(xlabel="megapixels x steps", ylabel="inference ms", xscale="log", yscale="log",
@@ -128,10 +141,16 @@ def plots(results: dict, folder: Path) -> list[str]:
         for mode, rows in _group(ours, ("temporal",)).items():
             ax.plot([r["step"] for r in rows], [r["warping_error"] for r in rows], marker="o",
                     label=f"ours, temporal {mode[0]}")
+        colours = {"input frames": "grey", "magenta": "tab:red", "authors-way": "tab:purple"}
         for r in temporal:
-            if r["source"] != "rlministyler":
-                ax.axhline(r["warping_error"], linestyle="--", color="grey" if r["source"] == "input frames"
-                           else None, label=r["source"])
+            if r["source"] == "rlministyler":
+                continue
+            colour = colours.get(r["source"], "black")
+            if r["step"] is None:
+                ax.axhline(r["warping_error"], linestyle="--", color=colour, label=r["source"])
+            else:
+                ax.plot([r["step"]], [r["warping_error"]], marker="s", linestyle="none", color=colour,
+                        label=f"{r['source']} (step {r['step']})")
         ax.set(xlabel="step", ylabel="warping error (8-bit levels)", title="flicker on video")
         ax.legend(fontsize=7)
         fig.tight_layout()

@@ -78,13 +78,13 @@ def _onnx_rows(cache: ModelCache, plan: SpeedPlan, content: np.ndarray, style_pa
                     reset_peak_rss()
                     infer: list[float] = []
                     times = measure(timed_stylize(stylizer, frame, infer), budget)
-                    macs = conv_macs(pruned, h, w)
+                    macs = conv_macs(pruned, h, w) or None  # 0: shapes not inferable (fp16 casts)
                     infer_ms = float(np.median(infer[-times.size:])) * 1000
                     row = {"engine": "onnxruntime", "provider": stylizer.choice.name, "variant": variant,
                            "precision": precision, "size": size, "height": h, "width": w, "step": step,
                            **summary_ms(times), "infer_median_ms": round(infer_ms, 3),
-                           "gmac": round(macs / 1e9, 3),
-                           "gflops": round(2 * macs / (infer_ms / 1000) / 1e9, 2),
+                           "gmac": round(macs / 1e9, 3) if macs else None,
+                           "gflops": round(2 * macs / (infer_ms / 1000) / 1e9, 2) if macs else None,
                            "peak_rss_mb": peak_rss_mb(), "model": path.name}
                     log(f"speed {variant} {precision} {stylizer.choice.name} {size} step {step}: "
                         f"{row['median_ms']:.1f} ms ({row['fps']:.2f} fps)")
@@ -149,7 +149,8 @@ def run_speed(cache: ModelCache, plan: SpeedPlan, content: np.ndarray, style_pat
     """All speed rows; each ONNX row has the share of the machine's peak it reaches."""
     rows = list(_onnx_rows(cache, plan, content, style_path, budget, threads, log))
     for row in rows:
-        row["peak_pct"] = round(100 * row["gflops"] / peak_gflops, 1) if peak_gflops else None
+        known = peak_gflops and row["gflops"]
+        row["peak_pct"] = round(100 * row["gflops"] / peak_gflops, 1) if known else None
     if with_torch:
         rows += list(_torch_rows(plan, content, style_rgb, checkpoint, budget, log))
     return rows
