@@ -39,7 +39,7 @@ from .precision import psnr
 VARIANTS = ("full", "split", "baked")
 TARGETS = ("onnxruntime", "sentis", "barracuda")
 PRECISIONS = ("fp32", "fp16", "int8")
-DEFAULT_REWRITES = {"onnxruntime": ("half-res-head",), "sentis": (), "barracuda": ()}
+DEFAULT_REWRITES = {"onnxruntime": ("half-res-head", "fold-modulation"), "sentis": (), "barracuda": ()}
 DEFAULT_OPSET = {"onnxruntime": 17, "sentis": 15, "barracuda": 9}
 OPSET_RANGE = {"onnxruntime": (9, 20), "sentis": (9, 15), "barracuda": (9, 9)}
 METADATA_KEY = "rlministyler"
@@ -249,7 +249,11 @@ def export_model(opts: ExportOptions) -> ExportResult:
 
     export_actor, export_builder = copy.deepcopy(actor), copy.deepcopy(builder)
     rewrites = DEFAULT_REWRITES[opts.target] if opts.rewrites is None else tuple(opts.rewrites)
-    apply_rewrites(export_actor, export_builder, rewrites)
+    baked_code = None
+    if opts.variant == "baked" and "fold-modulation" in rewrites:
+        with torch.no_grad():
+            baked_code = actor.encode_style(to_tensor(style_rgb))
+    applied = apply_rewrites(export_actor, export_builder, rewrites, baked_code)
     if opts.target == "barracuda":
         use_phase_upsampling(export_builder)
         densify_grouped_convs(export_actor)
@@ -300,6 +304,7 @@ def export_model(opts: ExportOptions) -> ExportResult:
         files["style"] = out.with_name(f"{out.stem}_style.onnx")
     sidecar = out.with_suffix(".json")
     meta = _metadata(opts, opset, outputs, ckpt_dir, files, style_rgb)
+    meta["rewrites"] = applied
     if int8_summary:
         meta["int8"] = int8_summary
     result = ExportResult(list(files.values()), sidecar, meta, nodes_before,
@@ -361,7 +366,6 @@ def _metadata(opts: ExportOptions, opset: int, outputs: list[str], ckpt_dir: Pat
         "size_multiple": MULTIPLE, "min_size": MIN_SIZE,
         "static_size": list(opts.size) if opts.size else None,
         "precision": opts.precision, "io_dtype": "float32", "opset": opset, "target": opts.target,
-        "rewrites": list(DEFAULT_REWRITES[opts.target] if opts.rewrites is None else opts.rewrites),
         "checkpoint_sha256": {name: sha256_of(ckpt_dir / name) for name in official},
         "checkpoint_official": all(official.values()),
         "files": {"model": files["main"].name},

@@ -6,6 +6,8 @@ output to the next, and clamps what it returns to [0, 1].
 
 from __future__ import annotations
 
+import copy
+
 import torch
 from torch import Tensor, nn
 from torch.nn import functional as F
@@ -115,16 +117,73 @@ class HalfResolutionConv(nn.Module):
         return DepthToSpace2.apply(self.conv(SpaceToDepth2.apply(x)))
 
 
-REWRITES = ("half-res-head",)
+def _fold_modulation(conv: nn.Conv2d, w: Tensor, b: Tensor) -> nn.Conv2d:
+    """A convolution computing ``w * conv(x) + b * x`` (w, b per channel, constants): the weights
+    scaled by ``w`` and ``b`` added to the centre tap of each channel's own input. Reflection
+    padding does not touch the centre tap, so the fold is exact."""
+    cout, cin, kh, kw = conv.weight.shape
+    if cout != cin or conv.groups != 1:
+        raise ValueError("modulation folds need a square, ungrouped convolution")
+    folded = nn.Conv2d(cin, cout, (kh, kw), bias=True)
+    scale = w.detach().reshape(-1)
+    weight = conv.weight.detach() * scale.view(-1, 1, 1, 1)
+    index = torch.arange(cout)
+    weight[index, index, kh // 2, kw // 2] += b.detach().reshape(-1)
+    folded.weight.data.copy_(weight)
+    bias = conv.bias.detach() if conv.bias is not None else torch.zeros(cout)
+    folded.bias.data.copy_(bias * scale)
+    return folded
 
 
-def apply_rewrites(actor: Actor, builder: Builder, rewrites: tuple[str, ...]) -> None:
-    """Exact graph rewrites for speed (see ``export --help``); the modules are changed in place."""
+class _FoldedResidual(nn.Module):
+    """ModulatedResidualBlock with constant ``w``, ``b`` folded into its two convolutions."""
+
+    def __init__(self, block: nn.Module, w: Tensor, b: Tensor) -> None:
+        super().__init__()
+        self.conv1, self.conv2 = copy.deepcopy(block.conv1), copy.deepcopy(block.conv2)
+        self.conv1.conv = _fold_modulation(block.conv1.conv, w, b)
+        self.conv2.conv = _fold_modulation(block.conv2.conv, w, b)
+
+    def forward(self, x: Tensor, w: Tensor, b: Tensor) -> Tensor:
+        return x + self.conv2(torch.relu(self.conv1(x)))
+
+
+class _FoldedUpsample(nn.Module):
+    """ModulatedUpsample with constant ``w``, ``b`` folded into its 1x1 convolution."""
+
+    def __init__(self, block: nn.Module, w: Tensor, b: Tensor) -> None:
+        super().__init__()
+        self.upsample, self.conv1 = block.upsample, block.conv1
+        self.conv2 = copy.deepcopy(block.conv2)
+        self.conv2.conv = _fold_modulation(block.conv2.conv, w, b)
+
+    def forward(self, x: Tensor, w: Tensor, b: Tensor) -> Tensor:
+        u = torch.relu(self.conv1(self.upsample(x)))
+        return torch.relu(self.conv2(u))
+
+
+REWRITES = ("half-res-head", "fold-modulation")
+
+
+def apply_rewrites(actor: Actor, builder: Builder, rewrites: tuple[str, ...],
+                   style: StyleCode | None = None) -> list[str]:
+    """Exact graph rewrites for speed (see ``export --help``), in place; returns those applied.
+    ``fold-modulation`` needs the style code as constants, so it applies to baked models only."""
+    applied = []
     for name in rewrites:
         if name == "half-res-head":
             builder.head = HalfResolutionConv(builder.head.conv)
+        elif name == "fold-modulation":
+            if style is None:
+                continue
+            builder.res_deep = _FoldedResidual(builder.res_deep, style.w2, style.b2)
+            builder.res_shallow = _FoldedResidual(builder.res_shallow, style.w1, style.b1)
+            builder.up1 = _FoldedUpsample(builder.up1, style.w13, style.b13)
+            builder.up2 = _FoldedUpsample(builder.up2, style.w12, style.b12)
         else:
             raise ValueError(f"unknown rewrite {name!r}")
+        applied.append(name)
+    return applied
 
 
 class _Unrolled(nn.Module):

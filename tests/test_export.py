@@ -292,10 +292,31 @@ def test_half_resolution_conv_is_the_same_convolution(cin, cout, k):
     assert float((got - expected).abs().max()) < 1e-5
 
 
+def test_folded_modulation_is_the_same_sum():
+    from torch import nn
+    from torch.nn import functional as F
+
+    from export.graphs import _fold_modulation
+
+    torch.manual_seed(1)
+    for k in (1, 3):
+        conv = nn.Conv2d(8, 8, k)
+        w, b = torch.randn(1, 8, 1, 1), torch.randn(1, 8, 1, 1)
+        x = torch.randn(2, 8, 12, 10)
+        padded = F.pad(x, (k // 2,) * 4, mode="reflect") if k > 1 else x
+        with torch.no_grad():
+            expected = w * conv(padded) + b * x
+            got = _fold_modulation(conv, w, b)(padded)
+        assert float((got - expected).abs().max()) < 1e-5
+
+
 def test_rewrites_are_recorded_and_target_specific(exported):
     ort_path, unity_path = exported["full1"].files[0], exported["sentis"].files[0]
     ort_model, unity_model = onnx.load(str(ort_path)), onnx.load(str(unity_path))
-    assert read_metadata(ort_path)["rewrites"] == ["half-res-head"]
+    assert read_metadata(ort_path)["rewrites"] == ["half-res-head"]  # fold-modulation: baked only
+    baked = exported["baked5"].files[0]
+    assert read_metadata(baked)["rewrites"] == ["half-res-head", "fold-modulation"]
+    assert exported["baked5"].max_abs_diff["stylized"] < FP32_TOL
     assert read_metadata(unity_path)["rewrites"] == []
     assert "SpaceToDepth" in {n.op_type for n in ort_model.graph.node}
     assert "SpaceToDepth" not in {n.op_type for n in unity_model.graph.node}
