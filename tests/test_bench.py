@@ -73,3 +73,15 @@ def test_peers_quality_and_flicker(quick):
 def test_bad_suite_is_one_line_error(tmp_path, capsys):
     assert main(["bench", "--suite", "speed,colour", "-o", str(tmp_path)]) == 2
     assert "unknown suite 'colour'" in capsys.readouterr().err
+
+
+def test_compare_prints_ratios_to_magenta(quick, capsys):
+    from benchmarks.compare import main as compare
+
+    out, _ = quick
+    model = out / "models" / "baked_fp32_k1.onnx"
+    assert compare([str(model), "--rounds", "2", "--size", "128"]) == 0
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert lines[0].startswith("magenta: median") and lines[0].endswith("ratio to Magenta 1.000")
+    ratio = float(lines[1].rsplit(" ", 1)[1])
+    assert lines[1].startswith(str(model)) and _positive(ratio)

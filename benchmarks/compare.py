@@ -1,0 +1,79 @@
+"""A/B timing of exported models against Magenta's transformer, interleaved in one process.
+
+    python -m benchmarks.compare plain.onnx rewritten.onnx [--threads 2] [--rounds 15] [--size 384]
+
+Each round runs every model once, Magenta first, and each model's ratio is taken within the round;
+the medians of those ratios cancel most of the drift of a noisy machine. Baked or split models at
+a static or dynamic size; inference only (style encoded once), as ``bench``'s peers table.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+
+import numpy as np
+import onnxruntime as ort
+
+from .peers import MAGENTA_SIZE, magenta_dir
+
+
+def _session(path: str, threads: int) -> ort.InferenceSession:
+    opts = ort.SessionOptions()
+    opts.log_severity_level = 3
+    if threads:
+        opts.intra_op_num_threads = threads
+    return ort.InferenceSession(path, opts, providers=["CPUExecutionProvider"])
+
+
+def _feeds(session: ort.InferenceSession, size: int, rng: np.random.Generator) -> dict[str, np.ndarray]:
+    feeds = {}
+    for value in session.get_inputs():
+        shape = [d if isinstance(d, int) else (size if i >= 2 else 1) for i, d in enumerate(value.shape)]
+        if value.name == "style":
+            shape = [1, 3, 256, 256]
+        feeds[value.name] = rng.random(shape, dtype=np.float32)
+    return feeds
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("models", nargs="+", help="exported .onnx files")
+    parser.add_argument("--threads", type=int, default=0, help="intra-op threads (0: onnxruntime's)")
+    parser.add_argument("--rounds", type=int, default=15)
+    parser.add_argument("--size", type=int, default=MAGENTA_SIZE, help="frame side for dynamic models")
+    args = parser.parse_args(argv)
+    rng = np.random.default_rng(0)
+    calls = {}
+    folder = magenta_dir()
+    if folder is not None:
+        predict = _session(str(folder / "arbitrary_predict.onnx"), args.threads)
+        style = rng.random((1, 256, 256, 3), dtype=np.float32)
+        vector = predict.run(None, {predict.get_inputs()[0].name: style})[0]
+        transform = _session(str(folder / "arbitrary_transform.onnx"), args.threads)
+        names = [i.name for i in transform.get_inputs()]
+        frame = rng.random((1, MAGENTA_SIZE, MAGENTA_SIZE, 3), dtype=np.float32)
+        calls["magenta"] = lambda: transform.run(None, {names[0]: frame, names[1]: vector})
+    for path in args.models:
+        session = _session(path, args.threads)
+        feeds = _feeds(session, args.size, rng)
+        calls[path] = lambda s=session, f=feeds: s.run(None, f)
+    for call in calls.values():
+        call()
+        call()
+    times: dict[str, list[float]] = {name: [] for name in calls}
+    for _ in range(args.rounds):
+        for name, call in calls.items():
+            start = time.perf_counter()
+            call()
+            times[name].append(time.perf_counter() - start)
+    base = np.asarray(times.get("magenta", [np.nan] * args.rounds))
+    for name, values in times.items():
+        v = np.asarray(values)
+        print(f"{name}: median {np.median(v) * 1000:.1f} ms, ratio to Magenta {np.median(v / base):.3f}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
