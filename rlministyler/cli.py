@@ -19,6 +19,12 @@ works without retraining. A first run:
   rlministyler weights download                    # the authors' checkpoints, once
   rlministyler stylize photo.jpg --style painting.jpg --steps 1-10 --sheet -o out/
 
+For video, games and a live webcam, export once and run on onnxruntime (no torch):
+
+  rlministyler export --steps 10 --all-steps --variant split -o all10.onnx
+  rlministyler run all10.onnx -i camera:0 --style painting.jpg --step 5 --temporal flow
+  rlministyler run all10.onnx -i clip.mp4 --style painting.jpg --step 3 -o clip_styled.mp4
+
 Offline, point --checkpoint (or RLMINISTYLER_CHECKPOINT) at a folder with actor.pth.tar and
 builder.pth.tar. Run `rlministyler COMMAND --help` for each command's options.
 """
