@@ -69,7 +69,7 @@ class _Buffers:
             self.output = ort.OrtValue.ortvalue_from_shape_and_type(shape, dtype, "cuda", device_id)
         self.binding.bind_ortvalue_input(input_name, self.input)
         self.output_name: str | None = None
-        self.style_name: str | None = None
+        self.bound_style: Style | None = None
 
     def bind_output(self, name: str) -> None:
         if name != self.output_name:
@@ -78,10 +78,10 @@ class _Buffers:
             self.output_name = name
 
     def bind_style(self, style: Style, device_values: dict[str, ort.OrtValue]) -> None:
-        if style.name != self.style_name:
+        if style is not self.bound_style:  # identity: two style files may share a name
             for name, value in device_values.items():
                 self.binding.bind_ortvalue_input(name, value)
-            self.style_name = style.name
+            self.bound_style = style
 
     def run(self, session: ort.InferenceSession) -> np.ndarray:
         if self.device != "cpu":

@@ -131,6 +131,19 @@ def test_pruned_step_of_an_fp16_model_equals_the_whole_graph(models, content_bgr
     assert np.abs(got.astype(int) - np.floor(np.clip(ref, 0, 1) * 255 + 0.5)).max() <= 1
 
 
+def test_switching_between_styles_with_the_same_name(models, style_path, data_dir, content_bgr):
+    s = Stylizer(models["split2"], "cpu")
+    first = s.encode_style(style_path, name="painting.jpg")
+    second = s.encode_style(data_dir / "style" / "adain_mondrian.jpg", name="painting.jpg")
+    s.style = first
+    a = s.stylize(content_bgr, bgr=True)
+    s.style = second
+    b = s.stylize(content_bgr, bgr=True)
+    s.style = first
+    assert np.abs(a.astype(int) - b).mean() > 5
+    assert np.array_equal(s.stylize(content_bgr, bgr=True), a)
+
+
 def test_window_keys_and_overlay(models, style_path, data_dir):
     from runtime.player import Player
     from runtime.sources import ImageFiles
