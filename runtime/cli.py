@@ -60,6 +60,9 @@ def run(args: argparse.Namespace) -> int:
     say(f"{info.describe()}; running step {stylizer.step}"
         + (f" at scale {args.scale:g}" if args.scale != 1 else ""))
     say(stylizer.choice.describe())
+    if info.static_size and args.scale != 1:
+        say(f"note: --scale does not apply to a static-size model; frames are resized to "
+            f"{info.static_size[1]}x{info.static_size[0]}")
     say(f"input: {source.description}" + (f" -> {sink.target}" if sink else ""))
     if display:
         say(KEYS_HELP)

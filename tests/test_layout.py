@@ -34,3 +34,19 @@ def test_weights_command_works_without_torch(tmp_path):
 def test_blocking_torch_really_blocks_it():
     proc = _run("import training.model")
     assert proc.returncode != 0 and "torch" in proc.stderr
+
+
+def test_gpu_build_of_onnxruntime_is_intact():
+    """onnxruntime (CPU) and onnxruntime-gpu share one module folder; a dependency that pulls the
+    CPU package in overwrites the GPU build and takes CUDA/TensorRT away (scripts/setup.sh puts
+    it back). Where onnxruntime-gpu is installed, its providers must be there."""
+    from importlib import metadata
+
+    import onnxruntime as ort
+    import pytest
+
+    try:
+        metadata.version("onnxruntime-gpu")
+    except metadata.PackageNotFoundError:
+        pytest.skip("onnxruntime-gpu is not installed here")
+    assert "CUDAExecutionProvider" in ort.get_available_providers()
