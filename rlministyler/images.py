@@ -6,7 +6,9 @@ characters work, and written through a temporary file so a failed write never le
 
 from __future__ import annotations
 
+import contextlib
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import cv2
@@ -37,14 +39,21 @@ def read_image(path: str | os.PathLike) -> np.ndarray:
     return rgb / np.float32(scale)
 
 
-def _decode(data: np.ndarray) -> np.ndarray | None:
-    # OpenCV logs its own warnings for broken files; we report them in one line instead
+@contextlib.contextmanager
+def quiet_opencv() -> Iterator[None]:
+    """Silence OpenCV's own log while decoding or opening media: broken files are reported by
+    the caller in one line instead."""
     previous = cv2.utils.logging.getLogLevel()
     cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_SILENT)
     try:
-        return cv2.imdecode(data, cv2.IMREAD_COLOR | cv2.IMREAD_ANYDEPTH)
+        yield
     finally:
         cv2.utils.logging.setLogLevel(previous)
+
+
+def _decode(data: np.ndarray) -> np.ndarray | None:
+    with quiet_opencv():
+        return cv2.imdecode(data, cv2.IMREAD_COLOR | cv2.IMREAD_ANYDEPTH)
 
 
 def to_uint8(rgb: np.ndarray) -> np.ndarray:
@@ -71,11 +80,17 @@ def write_image(path: str | os.PathLike, rgb: np.ndarray, quality: int = 95) -> 
     """Write a float RGB array (clamped, rounded to 8 bit) or a uint8 RGB array."""
     path = check_writable(path)
     pixels = rgb if rgb.dtype == np.uint8 else to_uint8(rgb)
+    return write_bgr(path, cv2.cvtColor(pixels, cv2.COLOR_RGB2BGR), quality)
+
+
+def write_bgr(path: Path, bgr: np.ndarray, quality: int = 95) -> Path:
+    """Encode a uint8 BGR array by the file's extension (JPEG at ``quality``, WebP lossless) and
+    write it through a temporary file, so a failed write never leaves half a file."""
     ext = path.suffix.lower()
     params = [cv2.IMWRITE_JPEG_QUALITY, quality] if ext in (".jpg", ".jpeg") else []
     if ext == ".webp":
         params = [cv2.IMWRITE_WEBP_QUALITY, 101]  # lossless
-    ok, encoded = cv2.imencode(ext, cv2.cvtColor(pixels, cv2.COLOR_RGB2BGR), params)
+    ok, encoded = cv2.imencode(ext, bgr, params)
     if not ok:
         raise UserError(f"could not encode {path}")
     tmp = path.with_name(f".{path.name}.tmp")

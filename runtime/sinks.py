@@ -15,28 +15,12 @@ import cv2
 import numpy as np
 
 from rlministyler.errors import UserError
-from rlministyler.images import WRITE_EXTENSIONS
+from rlministyler.images import WRITE_EXTENSIONS, quiet_opencv, write_bgr
 
 from .sources import VIDEO_EXTENSIONS, Frame, Source
 
 FOURCC = {".mp4": "mp4v", ".m4v": "mp4v", ".mov": "mp4v", ".mkv": "mp4v", ".avi": "MJPG",
           ".webm": "VP80"}
-
-
-def write_bgr(path: Path, image: np.ndarray) -> None:
-    """Encode by extension and write atomically."""
-    ext = path.suffix.lower()
-    params = [cv2.IMWRITE_JPEG_QUALITY, 95] if ext in (".jpg", ".jpeg") else []
-    ok, encoded = cv2.imencode(ext, image, params)
-    if not ok:
-        raise UserError(f"could not encode {path}")
-    tmp = path.with_name(f".{path.name}.tmp")
-    try:
-        encoded.tofile(tmp)
-        os.replace(tmp, path)
-    except OSError as exc:
-        tmp.unlink(missing_ok=True)
-        raise UserError(f"cannot write {path}: {exc.strerror}") from None
 
 
 class Sink:
@@ -111,13 +95,9 @@ class VideoSink(Sink):
     def _open(self, image: np.ndarray) -> None:
         h, w = image.shape[:2]
         self.size = (w + w % 2, h + h % 2)  # 4:2:0 codecs need even sizes: pad, never crop
-        previous = cv2.utils.logging.getLogLevel()
-        cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_SILENT)
-        try:
+        with quiet_opencv():
             self.writer = cv2.VideoWriter(str(self.partial), cv2.VideoWriter_fourcc(*self.fourcc),
                                           self.fps, self.size)
-        finally:
-            cv2.utils.logging.setLogLevel(previous)
         if not self.writer.isOpened():
             self.partial.unlink(missing_ok=True)
             raise UserError(f"cannot write video {self.path} with codec {self.fourcc} "

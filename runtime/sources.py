@@ -18,7 +18,7 @@ import cv2
 import numpy as np
 
 from rlministyler.errors import UserError
-from rlministyler.images import READ_EXTENSIONS
+from rlministyler.images import READ_EXTENSIONS, quiet_opencv
 
 VIDEO_EXTENSIONS = (".mp4", ".mov", ".m4v", ".avi", ".mkv", ".webm", ".mpg", ".mpeg", ".wmv", ".gif")
 DEFAULT_SEQUENCE_FPS = 30.0
@@ -35,12 +35,6 @@ class Frame:
     timestamp: float
 
 
-def _quiet_opencv():
-    previous = cv2.utils.logging.getLogLevel()
-    cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_SILENT)
-    return previous
-
-
 def read_bgr(path: Path) -> np.ndarray | None:
     """Decode an image file to 8-bit BGR, or None when it is not a readable image."""
     try:
@@ -49,11 +43,8 @@ def read_bgr(path: Path) -> np.ndarray | None:
         return None
     if not data.size:
         return None
-    previous = _quiet_opencv()
-    try:
+    with quiet_opencv():
         return cv2.imdecode(data, cv2.IMREAD_COLOR)
-    finally:
-        cv2.utils.logging.setLogLevel(previous)
 
 
 class Source:
@@ -146,11 +137,8 @@ class VideoFile(Source):
         super().__init__()
         if not path.is_file():
             raise UserError(f"video not found: {path}")
-        previous = _quiet_opencv()
-        try:
+        with quiet_opencv():
             self.capture = cv2.VideoCapture(str(path))
-        finally:
-            cv2.utils.logging.setLogLevel(previous)
         if not self.capture.isOpened():
             raise UserError(f"cannot read video {path}: not a video OpenCV can decode")
         self.path = path
@@ -193,15 +181,12 @@ class Camera(Source):
         self.paced = isinstance(self.device, str) and Path(self.device).is_file()
         if isinstance(self.device, str) and not self.paced and "://" not in self.device:
             raise UserError(f"no camera {device!r}: use camera:N for camera N, or a video file or stream URL")
-        previous = _quiet_opencv()
-        try:
+        with quiet_opencv():
             self.capture = cv2.VideoCapture(self.device)
             if width and height and not self.paced:
                 self.capture.set(cv2.CAP_PROP_FRAME_WIDTH, width)
                 self.capture.set(cv2.CAP_PROP_FRAME_HEIGHT, height)
             opened = self.capture.isOpened()
-        finally:
-            cv2.utils.logging.setLogLevel(previous)
         if not opened:
             raise UserError(f"no camera at camera:{device} (none connected, busy, or no permission)")
         fps = self.capture.get(cv2.CAP_PROP_FPS)
