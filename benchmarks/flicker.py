@@ -16,6 +16,8 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from runtime.temporal import consistent_flow
+
 
 @dataclass
 class FlowPair:
@@ -33,16 +35,7 @@ def reference_flows(frames: Sequence[np.ndarray]) -> list[FlowPair]:
     grid = np.dstack(np.meshgrid(np.arange(w, dtype=np.float32), np.arange(h, dtype=np.float32)))
     pairs = []
     for prev, cur in itertools.pairwise(greys):
-        backward = dis.calc(cur, prev, None)
-        forward = dis.calc(prev, cur, None)
-        maps = grid + backward
-        fwd_at = cv2.remap(forward, maps, None, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
-        round_trip = np.square(backward + fwd_at).sum(axis=2)
-        motion = np.square(backward).sum(axis=2) + np.square(fwd_at).sum(axis=2)
-        warped = cv2.remap(prev, maps, None, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
-        inside = ((maps[..., 0] >= 0) & (maps[..., 0] <= w - 1) & (maps[..., 1] >= 0)
-                  & (maps[..., 1] <= h - 1))
-        mask = (round_trip <= 0.01 * motion + 0.5) & (cv2.absdiff(warped, cur) < 20) & inside
+        _, maps, mask = consistent_flow(dis, prev, cur, grid, photometric=20)
         pairs.append(FlowPair(maps, mask))
     return pairs
 

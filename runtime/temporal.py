@@ -37,6 +37,30 @@ def _thumbnail(grey: np.ndarray) -> np.ndarray:
     return cv2.GaussianBlur(small.astype(np.float32), (3, 3), 0)
 
 
+def consistent_flow(dis, prev_grey: np.ndarray, grey: np.ndarray, grid: np.ndarray, photometric: int
+                    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Flow from ``grey`` back to ``prev_grey`` and where to trust it.
+
+    Returns the backward flow, the sampling maps (``grid`` + flow, for ``cv2.remap``) and a
+    boolean mask of pixels whose forward-backward round trip comes back home (Sundaram et al.
+    2010), whose warped previous grey level is within ``photometric`` of the current one, and
+    whose source lies inside the frame. ``dis`` is an OpenCV DIS optical-flow object.
+    """
+    h, w = grey.shape
+    backward = dis.calc(grey, prev_grey, None)
+    forward = dis.calc(prev_grey, grey, None)
+    maps = cv2.add(grid, backward)
+    fwd_at = cv2.remap(forward, maps, None, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+    round_trip = np.square(backward + fwd_at).sum(axis=2)
+    motion = np.square(backward).sum(axis=2) + np.square(fwd_at).sum(axis=2)
+    consistent = round_trip <= 0.01 * motion + 0.5
+    warped = cv2.remap(prev_grey, maps, None, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+    matches = cv2.absdiff(warped, grey) < photometric
+    map_x, map_y = maps[..., 0], maps[..., 1]
+    inside = (map_x >= 0) & (map_x <= w - 1) & (map_y >= 0) & (map_y <= h - 1)
+    return backward, maps, consistent & matches & inside
+
+
 class TemporalFilter:
     """Base: holds the previous output and detects cuts. ``__call__(source, stylized) -> uint8``."""
 
@@ -113,21 +137,9 @@ class FlowFilter(TemporalFilter):
 
     def reliable(self, prev_grey: np.ndarray, grey: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Backward flow (current -> previous, in pixels of ``grey``) and a 0..1 confidence map."""
-        h, w = grey.shape
-        backward = self._dis.calc(grey, prev_grey, None)
-        forward = self._dis.calc(prev_grey, grey, None)
-        grid = self._grid(h, w)
-        maps = cv2.add(grid, backward)
-        map_x, map_y = maps[..., 0], maps[..., 1]
-        fwd_at = cv2.remap(forward, maps, None, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
-        # forward-backward check (Sundaram et al. 2010): the round trip should come back home
-        round_trip = np.square(backward + fwd_at).sum(axis=2)
-        motion = np.square(backward).sum(axis=2) + np.square(fwd_at).sum(axis=2)
-        consistent = round_trip <= 0.01 * motion + 0.5
-        warped = cv2.remap(prev_grey, maps, None, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
-        matches = cv2.absdiff(warped, grey) < 24
-        inside = (map_x >= 0) & (map_x <= w - 1) & (map_y >= 0) & (map_y <= h - 1)
-        mask = (consistent & matches & inside).astype(np.float32)
+        backward, _, reliable = consistent_flow(self._dis, prev_grey, grey,
+                                                self._grid(*grey.shape), photometric=24)
+        mask = reliable.astype(np.float32)
         # soften the edges of the mask so the blend leaves no seams; shrink it a little first
         mask = cv2.erode(mask, np.ones((3, 3), np.uint8))
         return backward, cv2.GaussianBlur(mask, (5, 5), 0)
