@@ -270,8 +270,9 @@ def test_float64_second_opinion_still_rejects_a_wrong_output(stylizer, images):
     right = right.clamp(0, 1).numpy()
     result = exporter.ExportResult([], Path("x.json"), {}, 0, 0, 0.0)
     got = {"good": right, "bad": np.clip(right + 0.01, 0, 1)}
-    still = exporter._float64_check(["good", "bad"], got, stylizer, content, style,
-                                    {"good": 2, "bad": 2}, FP32_TOL, result, lambda _: None)
+    still = exporter._float64_check(["good", "bad"], got, {"good": right, "bad": right}, stylizer,
+                                    content, style, {"good": 2, "bad": 2}, FP32_TOL, result,
+                                    lambda _: None)
     assert still == ["bad"]
 
 
