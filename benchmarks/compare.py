@@ -15,7 +15,7 @@ import time
 import numpy as np
 import onnxruntime as ort
 
-from .peers import MAGENTA_SIZE, magenta_dir
+from .peers import MAGENTA_SIZE, Magenta, magenta_dir
 
 
 def _session(path: str, threads: int) -> ort.InferenceSession:
@@ -48,13 +48,10 @@ def main(argv: list[str] | None = None) -> int:
     calls = {}
     folder = magenta_dir()
     if folder is not None:
-        predict = _session(str(folder / "arbitrary_predict.onnx"), args.threads)
-        style = rng.random((1, 256, 256, 3), dtype=np.float32)
-        vector = predict.run(None, {predict.get_inputs()[0].name: style})[0]
-        transform = _session(str(folder / "arbitrary_transform.onnx"), args.threads)
-        names = [i.name for i in transform.get_inputs()]
-        frame = rng.random((1, MAGENTA_SIZE, MAGENTA_SIZE, 3), dtype=np.float32)
-        calls["magenta"] = lambda: transform.run(None, {names[0]: frame, names[1]: vector})
+        magenta = Magenta(folder, args.threads or None)
+        magenta.set_style(rng.integers(0, 256, (256, 256, 3), dtype=np.uint8))
+        frame, _ = magenta.prepare(rng.integers(0, 256, (MAGENTA_SIZE, MAGENTA_SIZE, 3), dtype=np.uint8))
+        calls["magenta"] = lambda: magenta.run_tensor(frame)
     for path in args.models:
         session = _session(path, args.threads)
         feeds = _feeds(session, args.size, rng)

@@ -58,6 +58,7 @@ def _onnx_rows(cache: ModelCache, plan: SpeedPlan, content: np.ndarray, style_pa
     from runtime import Stylizer
     from runtime.stylizer import prune_to_output
 
+    frames = {size: test_frame(content, *SIZES[size]) for sizes, _ in plan.onnx.values() for size in sizes}
     for (variant, precision), (sizes, steps) in plan.onnx.items():
         if precision == "int8":  # int8 exports are single-step (the sensitivity pass is per model)
             specs = {t: ModelSpec(variant, precision, t, False) for t in steps}
@@ -65,19 +66,22 @@ def _onnx_rows(cache: ModelCache, plan: SpeedPlan, content: np.ndarray, style_pa
             spec = ModelSpec(variant, precision, max(steps), True)
             specs = dict.fromkeys(steps, spec)
         for provider in plan.providers:
+            stylizers: dict = {}  # one per model file: an all-steps model serves every step
             for step in steps:
                 path = cache.get(specs[step])
-                stylizer = Stylizer(path, provider, step=step, threads=threads)
-                if stylizer.info.needs_style:
-                    stylizer.set_style(style_path)
+                if path not in stylizers:
+                    stylizers[path] = Stylizer(path, provider, threads=threads)
+                    if stylizers[path].info.needs_style:
+                        stylizers[path].set_style(style_path)
+                stylizer = stylizers[path]
+                stylizer.step = step
                 out_name = stylizer.info.outputs[step]
                 pruned = onnx.ModelProto.FromString(prune_to_output(path, out_name) or path.read_bytes())
                 for size in sizes:
                     h, w = SIZES[size]
-                    frame = test_frame(content, h, w)
                     reset_peak_rss()
                     infer: list[float] = []
-                    times = measure(timed_stylize(stylizer, frame, infer), budget)
+                    times = measure(timed_stylize(stylizer, frames[size], infer), budget)
                     macs = conv_macs(pruned, h, w) or None  # 0: shapes not inferable (fp16 casts)
                     infer_ms = float(np.median(infer[-times.size:])) * 1000
                     row = {"engine": "onnxruntime", "provider": stylizer.choice.name, "variant": variant,
