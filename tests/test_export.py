@@ -321,3 +321,12 @@ def test_rewrites_are_recorded_and_target_specific(exported):
     assert read_metadata(unity_path)["rewrites"] == []
     assert "SpaceToDepth" in {n.op_type for n in ort_model.graph.node}
     assert "SpaceToDepth" not in {n.op_type for n in unity_model.graph.node}
+
+
+def test_cli_knows_every_rewrite():
+    """The CLI repeats the rewrite names (so --help needs no torch); they must not drift apart."""
+    from export.graphs import REWRITES
+    from rlministyler.cli import _rewrites
+
+    assert _rewrites(",".join(REWRITES)) == REWRITES
+    assert _rewrites("none") == ()
