@@ -39,7 +39,8 @@ from .precision import psnr
 VARIANTS = ("full", "split", "baked")
 TARGETS = ("onnxruntime", "sentis", "barracuda")
 PRECISIONS = ("fp32", "fp16", "int8")
-DEFAULT_REWRITES = {"onnxruntime": ("half-res-head", "fold-modulation"), "sentis": (), "barracuda": ()}
+DEFAULT_REWRITES = {"onnxruntime": ("half-res-head", "fold-modulation", "depthwise-groups"), "sentis": (),
+                    "barracuda": ()}
 DEFAULT_OPSET = {"onnxruntime": 17, "sentis": 15, "barracuda": 9}
 OPSET_RANGE = {"onnxruntime": (9, 20), "sentis": (9, 15), "barracuda": (9, 9)}
 METADATA_KEY = "rlministyler"

@@ -117,6 +117,66 @@ class HalfResolutionConv(nn.Module):
         return DepthToSpace2.apply(self.conv(SpaceToDepth2.apply(x)))
 
 
+class SplitDepthwiseDown(nn.Module):
+    """A :class:`DownStage` whose grouped conv (one input channel per group, ``m`` outputs) runs
+    as ``m`` plain depthwise convs on the same padded input. Their outputs are concatenated
+    multiplier-major and the 1x1 conv's input channels are permuted to match, so the sums are
+    the original ones. onnxruntime has fast kernels for depthwise convs only (groups == in ==
+    out channels); the grouped form runs about 10x slower per multiply-accumulate."""
+
+    def __init__(self, stage: nn.Module) -> None:
+        super().__init__()
+        grouped, pointwise = stage.depthwise.conv, stage.pointwise.conv
+        cin, cout = grouped.in_channels, grouped.out_channels
+        if grouped.groups != cin or cout % cin:
+            raise ValueError("expected one input channel per group")
+        self.pad = stage.depthwise.pad
+        self.parts = nn.ModuleList()
+        multiplier = cout // cin
+        for m in range(multiplier):
+            part = nn.Conv2d(cin, cin, grouped.kernel_size, stride=grouped.stride, groups=cin)
+            part.weight.data.copy_(grouped.weight.detach()[m::multiplier])
+            part.bias.data.copy_(grouped.bias.detach()[m::multiplier])
+            self.parts.append(part)
+        order = [g * multiplier + m for m in range(multiplier) for g in range(cin)]
+        self.pointwise = nn.Conv2d(cout, pointwise.out_channels, 1)
+        self.pointwise.weight.data.copy_(pointwise.weight.detach()[:, order])
+        self.pointwise.bias.data.copy_(pointwise.bias.detach())
+
+    def forward(self, x: Tensor) -> Tensor:
+        x = F.pad(x, (self.pad,) * 4, mode="reflect")
+        x = torch.cat([part(x) for part in self.parts], dim=1)
+        return torch.relu(self.pointwise(torch.relu(x)))
+
+
+class PairSumDepthwise(nn.Module):
+    """A reflect-padded grouped conv with several input channels and one output per group, as a
+    depthwise conv over every input channel followed by a 1x1 conv of ones that adds each
+    group's channels (and the bias). Exact up to float rounding; see :class:`SplitDepthwiseDown`
+    for why it pays."""
+
+    def __init__(self, conv: nn.Module) -> None:
+        super().__init__()
+        grouped = conv.conv
+        cin, cout, groups = grouped.in_channels, grouped.out_channels, grouped.groups
+        if groups != cout or cin % cout:
+            raise ValueError("expected one output channel per group")
+        per_group = cin // cout
+        self.pad = conv.pad
+        self.depthwise = nn.Conv2d(cin, cin, grouped.kernel_size, groups=cin, bias=False)
+        self.depthwise.weight.data.copy_(grouped.weight.detach().reshape(cin, 1, *grouped.kernel_size))
+        self.pair_sum = nn.Conv2d(cin, cout, 1)
+        weight = torch.zeros(cout, cin, 1, 1)
+        for c in range(cout):
+            weight[c, c * per_group:(c + 1) * per_group] = 1.0
+        self.pair_sum.weight.data.copy_(weight)
+        self.pair_sum.bias.data.copy_(grouped.bias.detach())
+
+    def forward(self, x: Tensor) -> Tensor:
+        x = F.pad(x, (self.pad,) * 4, mode="reflect")
+        return self.pair_sum(self.depthwise(x))
+
+
 def _fold_modulation(conv: nn.Conv2d, w: Tensor, b: Tensor) -> nn.Conv2d:
     """A convolution computing ``w * conv(x) + b * x`` (w, b per channel, constants): the weights
     scaled by ``w`` and ``b`` added to the centre tap of each channel's own input. Reflection
@@ -162,7 +222,7 @@ class _FoldedUpsample(nn.Module):
         return torch.relu(self.conv2(u))
 
 
-REWRITES = ("half-res-head", "fold-modulation")
+REWRITES = ("half-res-head", "fold-modulation", "depthwise-groups")
 
 
 def apply_rewrites(actor: Actor, builder: Builder, rewrites: tuple[str, ...],
@@ -180,6 +240,15 @@ def apply_rewrites(actor: Actor, builder: Builder, rewrites: tuple[str, ...],
             builder.res_shallow = _FoldedResidual(builder.res_shallow, style.w1, style.b1)
             builder.up1 = _FoldedUpsample(builder.up1, style.w13, style.b13)
             builder.up2 = _FoldedUpsample(builder.up2, style.w12, style.b12)
+        elif name == "depthwise-groups":
+            encoder = actor.encoder
+            encoder.down1 = SplitDepthwiseDown(encoder.down1)
+            encoder.down2 = SplitDepthwiseDown(encoder.down2)
+            for block in (builder.up1, builder.up2):
+                block.conv1 = PairSumDepthwise(block.conv1)
+            for pooled in (encoder.style_mod1.weight, encoder.style_mod1.bias,
+                           encoder.style_mod2.weight, encoder.style_mod2.bias):  # style pass
+                pooled.conv = PairSumDepthwise(pooled.conv)
         else:
             raise ValueError(f"unknown rewrite {name!r}")
         applied.append(name)

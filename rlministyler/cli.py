@@ -219,7 +219,8 @@ def _run_check_unity(args: argparse.Namespace) -> int:
 
 def _rewrites(text: str) -> tuple[str, ...]:
     names = () if text.strip().lower() == "none" else tuple(t.strip() for t in text.split(",") if t.strip())
-    known = ("half-res-head", "fold-modulation")  # export.graphs.REWRITES, so --help needs no torch
+    # export.graphs.REWRITES, repeated so that --help needs no torch (a test keeps them equal)
+    known = ("half-res-head", "fold-modulation", "depthwise-groups")
     for name in names:
         if name not in known:
             raise argparse.ArgumentTypeError(f"unknown rewrite {name!r}: use {', '.join(known)} or none")
@@ -301,7 +302,8 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--rewrites", type=_rewrites, metavar="LIST",
                    help="exact speed rewrites, comma-separated: half-res-head (the 9x9 output conv at "
                         "half resolution), fold-modulation (baked: style modulation folded into the "
-                        "convs), or none (default: both for onnxruntime, none for Unity targets)")
+                        "convs), depthwise-groups (grouped convs as depthwise + 1x1), or none "
+                        "(default: all three for onnxruntime, none for Unity targets)")
     e.add_argument("-o", "--output", required=True, metavar="OUT.onnx", help="the model file to write")
     e.add_argument("-q", "--quiet", action="store_true", help="print only the files written")
     e.set_defaults(func=_run_export)

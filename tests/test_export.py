@@ -7,6 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import cv2
 import numpy as np
 import onnx
 import onnxruntime as ort
@@ -198,6 +199,32 @@ def test_int8_is_qdq_and_not_for_unity(weights_dir, images, data_dir, tmp_path):
     assert 0 < meta["int8"]["int8_conv_groups"] <= meta["int8"]["conv_groups"]
 
 
+def test_int8_is_within_35_db_of_fp32_on_every_sample_image(weights_dir, images, data_dir, tmp_path):
+    """The int8 quality bound: calibrated on the sample photos, every one of them comes out of the
+    int8 model within 35 dB PSNR of the fp32 model (same export, same size)."""
+    from export.precision import psnr
+    from rlministyler.images import read_image
+
+    folder = data_dir / "content"
+    common = dict(steps=1, variant="baked", style=images[1], size=(128, 128), checkpoint=str(weights_dir),
+                  verify_images=images, quiet=True)
+    fp32 = export_model(ExportOptions(output=tmp_path / "f.onnx", **common))
+    int8 = export_model(ExportOptions(output=tmp_path / "q.onnx", precision="int8", calibration=folder,
+                                      **common))
+    assert int8.metadata["int8"]["int8_conv_groups"] >= 1
+    sessions = [ort.InferenceSession(str(r.files[0]), providers=["CPUExecutionProvider"])
+                for r in (fp32, int8)]
+    paths = sorted(p for p in folder.iterdir() if p.suffix.lower() in (".jpg", ".png"))
+    assert len(paths) >= 20
+    worst = 99.0
+    for path in paths:
+        rgb = cv2.resize(read_image(path), (128, 128), interpolation=cv2.INTER_AREA)
+        x = rgb.transpose(2, 0, 1)[None].copy()
+        a, b = (s.run(None, {"content": x})[0] for s in sessions)
+        worst = min(worst, psnr(a, b))
+    assert worst >= 35.0, worst
+
+
 def test_failed_verification_removes_the_files(weights_dir, images, tmp_path, monkeypatch):
     monkeypatch.setitem(exporter.TOLERANCE, "fp32", {"max_abs": 0.0})
     monkeypatch.setattr(exporter, "_float64_check", lambda failures, *args: failures)
@@ -314,13 +341,51 @@ def test_folded_modulation_is_the_same_sum():
 def test_rewrites_are_recorded_and_target_specific(exported):
     ort_path, unity_path = exported["full1"].files[0], exported["sentis"].files[0]
     ort_model, unity_model = onnx.load(str(ort_path)), onnx.load(str(unity_path))
-    assert read_metadata(ort_path)["rewrites"] == ["half-res-head"]  # fold-modulation: baked only
+    # fold-modulation: baked only
+    assert read_metadata(ort_path)["rewrites"] == ["half-res-head", "depthwise-groups"]
     baked = exported["baked5"].files[0]
-    assert read_metadata(baked)["rewrites"] == ["half-res-head", "fold-modulation"]
+    assert read_metadata(baked)["rewrites"] == ["half-res-head", "fold-modulation", "depthwise-groups"]
     assert exported["baked5"].max_abs_diff["stylized"] < FP32_TOL
     assert read_metadata(unity_path)["rewrites"] == []
     assert "SpaceToDepth" in {n.op_type for n in ort_model.graph.node}
     assert "SpaceToDepth" not in {n.op_type for n in unity_model.graph.node}
+    assert _grouped_convs(ort_model) == []  # depthwise-groups: only plain depthwise convs are left
+    assert _grouped_convs(unity_model)  # Unity targets keep the original grouped convs
+
+
+def _grouped_convs(model: onnx.ModelProto) -> list[str]:
+    """Convs with groups that are not plain depthwise (groups == in == out channels)."""
+    shapes = {t.name: list(t.dims) for t in model.graph.initializer}
+    found = []
+    for node in model.graph.node:
+        groups = next((a.i for a in node.attribute if a.name == "group"), 1)
+        if node.op_type == "Conv" and groups > 1:
+            cout, cin_per_group = shapes[node.input[1]][:2]
+            if not (cin_per_group == 1 and cout == groups):
+                found.append(node.name)
+    return found
+
+
+def test_depthwise_groups_are_the_same_layers():
+    from torch import nn
+
+    from export.graphs import PairSumDepthwise, SplitDepthwiseDown
+    from training.model.layers import DownStage, ReflectConv
+
+    torch.manual_seed(2)
+    x = torch.randn(2, 16, 22, 18)
+    stage = DownStage(16, 32)
+    up = ReflectConv(32, 16, 3, groups=16)
+    with torch.no_grad():
+        for conv in (stage.depthwise.conv, stage.pointwise.conv, up.conv):
+            conv.bias.normal_()
+        down = SplitDepthwiseDown(stage)
+        assert all(p.groups == 16 for p in down.parts)
+        assert float((down(x) - stage(x)).abs().max()) < 1e-5
+        y = torch.randn(2, 32, 12, 14)
+        pair = PairSumDepthwise(up)
+        assert pair.depthwise.groups == 32 and isinstance(pair.pair_sum, nn.Conv2d)
+        assert float((pair(y) - up(y)).abs().max()) < 1e-5
 
 
 def test_cli_knows_every_rewrite():
