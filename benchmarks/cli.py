@@ -13,7 +13,7 @@ import cv2
 from rlministyler.errors import UserError
 from rlministyler.images import READ_EXTENSIONS, read_image, resize_shorter
 
-from .machine import machine_info
+from .machine import machine_info, reference_peak
 from .models import ModelCache, ModelSpec
 from .report import markdown, plots, write_json
 from .timing import FULL, QUICK
@@ -91,7 +91,7 @@ def run(args: argparse.Namespace) -> int:
                                   "threads": threads, "style": style_path.name, "content": content_path.name,
                                   "video": video.name if video else None, **recorded}}
     peers = _peers(args, suites, threads, say)
-    peak = machine.get("peak_gflops_fp32")
+    peak = reference_peak(machine)
 
     if "speed" in suites:
         from .speed import FULL_PLAN, QUICK_PLAN, SpeedPlan, run_speed

@@ -2,8 +2,10 @@
 
     python -m benchmarks.compare plain.onnx rewritten.onnx [--threads 2] [--rounds 15] [--size 384]
 
-Each round runs every model once, Magenta first, and each model's ratio is taken within the round;
-the medians of those ratios cancel most of the drift of a noisy machine. Baked or split models at
+Each round runs every model in turn, Magenta first, each ``--repeat`` times back to back (the
+first run of each is dropped: switching models leaves caches and threads cold, which at 384² made
+Magenta's first run 60 % slower and ours 45 %), and each model's ratio is taken within the
+round; the medians of those ratios cancel most of the drift of a noisy machine. Baked or split models at
 a static or dynamic size; inference only (style encoded once), as ``bench``'s peers table.
 """
 
@@ -42,6 +44,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("models", nargs="+", help="exported .onnx files")
     parser.add_argument("--threads", type=int, default=0, help="intra-op threads (0: onnxruntime's)")
     parser.add_argument("--rounds", type=int, default=15)
+    parser.add_argument("--repeat", type=int, default=4,
+                        help="back-to-back runs of a model per round; the first is dropped (it pays for "
+                             "the caches and threads the previous model left cold), the rest give a median")
     parser.add_argument("--size", type=int, default=MAGENTA_SIZE, help="frame side for dynamic models")
     args = parser.parse_args(argv)
     rng = np.random.default_rng(0)
@@ -62,9 +67,12 @@ def main(argv: list[str] | None = None) -> int:
     times: dict[str, list[float]] = {name: [] for name in calls}
     for _ in range(args.rounds):
         for name, call in calls.items():
-            start = time.perf_counter()
-            call()
-            times[name].append(time.perf_counter() - start)
+            runs = []
+            for _ in range(args.repeat):
+                start = time.perf_counter()
+                call()
+                runs.append(time.perf_counter() - start)
+            times[name].append(float(np.median(runs[1:] if len(runs) > 1 else runs)))
     base = np.asarray(times.get("magenta", [np.nan] * args.rounds))
     for name, values in times.items():
         v = np.asarray(values)

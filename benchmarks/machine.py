@@ -116,3 +116,10 @@ def peak_rss_mb() -> float | None:
     except OSError:
         pass
     return None
+
+
+def reference_peak(machine: dict) -> float | None:
+    """The fp32 rate that ``peak %`` is taken against: the theoretical peak at the listed clock, or
+    the measured sgemm rate where that is higher (these CPUs boost above their listed clock)."""
+    rates = [r for r in (machine.get("peak_gflops_fp32"), machine.get("sgemm_gflops_fp32")) if r]
+    return max(rates) if rates else None

@@ -37,12 +37,13 @@ def markdown(results: dict) -> str:
              f"{m.get('peak_gflops_fp32') or 0:.0f} GFLOP/s (theoretical)"
              + (f", sgemm {m['sgemm_gflops_fp32']:.0f} GFLOP/s" if m.get("sgemm_gflops_fp32") else "")
              + f"; GPU: {m.get('gpu') or 'none'}; "
-             f"onnxruntime {m['versions'].get('onnxruntime', '?')}; "
+             f"onnxruntime {m['versions'].get('onnxruntime') or m['versions'].get('onnxruntime-gpu', '?')}; "
              f"{results['duration_s']:.0f} s in all.", ""]
     if results.get("speed"):
         lines += ["## Speed", "", "Per frame, warm-up excluded; `median`/`p95` are the whole frame "
                   "(pre + inference + post), `infer` inference only; GMAC = conv multiply-accumulates; "
-                  "GFLOP/s from `infer`; `peak %` of the theoretical peak.", "",
+                  "GFLOP/s from `infer`; `peak %` of the machine's peak: the theoretical one, or the "
+                  "measured sgemm rate where that is higher.", "",
                   _table(results["speed"], [("engine", "engine"), ("provider", "provider"),
                                             ("variant", "variant"), ("precision", "precision"),
                                             ("size", "size"), ("step", "step"),
