@@ -69,7 +69,7 @@ class _Feeds:
         pass
 
 
-PROBE_FRAMES = 16
+PROBE_FRAMES = 32  # as many as the exporter reads from a calibration folder
 
 
 def to_int8(model: onnx.ModelProto, feeds: list[dict[str, np.ndarray]], target_psnr: float = 35.0,
