@@ -34,7 +34,7 @@ from .graphs import (
     output_names,
     use_phase_upsampling,
 )
-from .precision import psnr
+from .precision import CALIBRATION_FRAMES, psnr
 
 VARIANTS = ("full", "split", "baked")
 TARGETS = ("onnxruntime", "sentis", "barracuda")
@@ -387,7 +387,7 @@ def _calibration_images(folder: Path, size: tuple[int, int] | None) -> list[np.n
 
     paths = sorted(p for p in folder.rglob("*") if p.suffix.lower() in READ_EXTENSIONS)
     images = []
-    for path in paths[:32]:
+    for path in paths[:CALIBRATION_FRAMES]:
         try:  # one size for all: the calibrator stacks the activations of every image
             images.append(_resize(_read_rgb(path, 0), size or (256, 256)))
         except UserError:

@@ -69,7 +69,7 @@ class _Feeds:
         pass
 
 
-PROBE_FRAMES = 32  # as many as the exporter reads from a calibration folder
+CALIBRATION_FRAMES = 32  # the most the exporter reads from a folder; the search probes them all
 
 
 def to_int8(model: onnx.ModelProto, feeds: list[dict[str, np.ndarray]], target_psnr: float = 35.0,
@@ -80,8 +80,9 @@ def to_int8(model: onnx.ModelProto, feeds: list[dict[str, np.ndarray]], target_p
     channels vary little, so int8 noise in the actor's last layers is amplified. Each group of
     convolutions (one weight tensor, shared by every step) is quantised alone to measure its
     effect; the most tolerant groups are then taken together, as many as keep the output within
-    ``target_psnr`` of fp32 on each of ``PROBE_FRAMES`` calibration frames spread over the set. The others
-    stay float; so do convolutions that int8 would not speed up (:func:`_pays_in_int8`).
+    ``target_psnr`` of fp32 on each calibration frame (at most ``CALIBRATION_FRAMES``, spread over
+    the set). The others stay float; so do convolutions that int8 would not speed up
+    (:func:`_pays_in_int8`).
     Weights int8 per output channel, activations uint8 per tensor (min/max calibration).
     Returns the model and a summary for the metadata.
     """
@@ -94,20 +95,25 @@ def to_int8(model: onnx.ModelProto, feeds: list[dict[str, np.ndarray]], target_p
             groups.setdefault(node.input[1], []).append(node.name)
     if not groups:
         raise UserError("this model has no convolution that runs faster in int8: use fp32")
-    probe = feeds[:: max(1, -(-len(feeds) // PROBE_FRAMES))]  # evenly spaced, at most PROBE_FRAMES
+    probe = feeds[:: max(1, -(-len(feeds) // CALIBRATION_FRAMES))]  # evenly spaced
     reference = _run(model, probe)
+    trials: dict[tuple[str, ...], tuple[onnx.ModelProto, float]] = {}
 
-    def quality(chosen: list[str]) -> float:  # the worst frame counts, not the average
-        nodes = [n for g in chosen for n in groups[g]]
-        got = _run(_quantize(model, feeds, nodes), probe)
-        return min(psnr(a, b) for a, b in zip(got, reference, strict=True))
+    def trial(chosen: list[str]) -> tuple[onnx.ModelProto, float]:
+        """The model with ``chosen`` groups in int8, and its worst probe PSNR (not the average)."""
+        key = tuple(chosen)
+        if key not in trials:
+            quantized = _quantize(model, feeds, [n for g in chosen for n in groups[g]])
+            got = _run(quantized, probe)
+            trials[key] = quantized, min(psnr(a, b) for a, b in zip(got, reference, strict=True))
+        return trials[key]
 
-    single = {g: quality([g]) for g in groups}
+    single = {g: trial([g])[1] for g in groups}
     order = sorted(groups, key=lambda g: -single[g])
     lo, hi = 0, sum(1 for g in order if single[g] >= target_psnr)
     while lo < hi:  # the longest prefix of the tolerance-ordered groups that meets the target
         mid = (lo + hi + 1) // 2
-        if quality(order[:mid]) >= target_psnr:
+        if trial(order[:mid])[1] >= target_psnr:
             lo = mid
         else:
             hi = mid - 1
@@ -116,8 +122,7 @@ def to_int8(model: onnx.ModelProto, feeds: list[dict[str, np.ndarray]], target_p
         raise UserError(f"no convolution can be quantised to int8 within {target_psnr} dB of fp32 "
                         "on these calibration frames: use fp16 or fp32")
     nodes = [n for g in chosen for n in groups[g]]
-    quantized = _quantize(model, feeds, nodes)
-    worst = min(psnr(a, b) for a, b in zip(_run(quantized, probe), reference, strict=True))
+    quantized, worst = trial(chosen)  # the search has already built and measured it
     kept = sorted(set(groups) - set(chosen))
     log(f"int8: {len(chosen)} of {len(groups)} convolution groups quantised "
         f"({len(nodes)} nodes; worst of {len(probe)} frames {worst:.1f} dB); "
