@@ -48,8 +48,6 @@ def conv_macs(model: str | Path | onnx.ModelProto, height: int, width: int) -> i
         w = shapes.get(weight)
         if not out or not w or len(out) != 4 or 0 in out:
             continue
-        groups = next((a.i for a in node.attribute if a.name == "group"), 1)
-        cout, cin_per_group, kh, kw = w
+        cout, cin_per_group, kh, kw = w  # a grouped conv's weight holds in_channels / groups
         total += out[2] * out[3] * cout * cin_per_group * kh * kw
-        del groups  # the weight's second dimension is already in_channels / groups
     return total
