@@ -153,8 +153,8 @@ def _peers(args: argparse.Namespace, suites: list[str], threads: int | None, say
 
 
 def _model_sizes(cache: ModelCache, peers: dict, precisions) -> list[dict]:
-    from training.model.checkpoint import load_pair
-    from training.weights import resolve_checkpoint_dir
+    from rlministyler.training.model.checkpoint import load_pair
+    from rlministyler.training.weights import resolve_checkpoint_dir
 
     actor, builder = load_pair(resolve_checkpoint_dir(cache.checkpoint))
     params = sum(p.numel() for p in actor.parameters()) + sum(p.numel() for p in builder.parameters())

@@ -1,6 +1,7 @@
 """A/B timing of exported models against Magenta's transformer, interleaved in one process.
 
-    python -m benchmarks.compare plain.onnx rewritten.onnx [--threads 2] [--rounds 15] [--size 384]
+    python -m rlministyler.benchmarks.compare plain.onnx rewritten.onnx \
+        [--threads 2] [--rounds 15] [--size 384]
 
 Each round runs every model in turn, Magenta first, each ``--repeat`` times back to back (the
 first run of each is dropped: switching models leaves caches and threads cold, which at 384² made

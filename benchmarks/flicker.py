@@ -15,8 +15,7 @@ from dataclasses import dataclass
 
 import cv2
 import numpy as np
-
-from runtime.temporal import consistent_flow
+from rlministyler.runtime.temporal import consistent_flow
 
 
 @dataclass

@@ -46,7 +46,7 @@ class ModelCache:
         path = self.folder / f"{spec.name}.onnx"
         if path.is_file() and path.with_suffix(".json").is_file():
             return path
-        from export.exporter import ExportOptions, export_model
+        from rlministyler.export.exporter import ExportOptions, export_model
 
         opts = ExportOptions(
             output=path, steps=spec.steps, all_steps=spec.all_steps, variant=spec.variant,

@@ -17,7 +17,7 @@ def run_peer_speed(cache: ModelCache, content: np.ndarray, style_path, style_rgb
                    threads: int | None, log: Callable[[str], None]) -> list[dict]:
     """Rows for Magenta's transformer, the authors' way, and ours (inference only, style once),
     each of ours with ``ratio_to_magenta`` = our time / Magenta's."""
-    from runtime import Stylizer
+    from rlministyler.runtime import Stylizer
 
     size = MAGENTA_SIZE
     frame = test_frame(content, size, size)

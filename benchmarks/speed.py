@@ -54,9 +54,8 @@ def test_frame(content: np.ndarray, height: int, width: int) -> np.ndarray:
 def _onnx_rows(cache: ModelCache, plan: SpeedPlan, content: np.ndarray, style_path, budget: Budget,
                threads: int | None, log: Callable[[str], None]) -> Iterable[dict]:
     import onnx
-
-    from runtime import Stylizer
-    from runtime.stylizer import prune_to_output
+    from rlministyler.runtime import Stylizer
+    from rlministyler.runtime.stylizer import prune_to_output
 
     frames = {size: test_frame(content, *SIZES[size]) for sizes, _ in plan.onnx.values() for size in sizes}
     for (variant, precision), (sizes, steps) in plan.onnx.items():
@@ -117,9 +116,8 @@ def _torch_frame(stylizer, code, x, steps: int) -> None:
 def _torch_rows(plan: SpeedPlan, content: np.ndarray, style_rgb: np.ndarray, checkpoint: str | None,
                 budget: Budget, log: Callable[[str], None]) -> Iterable[dict]:
     import torch
-
-    from training.stylize import to_tensor
-    from training.stylizer import Stylizer
+    from rlministyler.training.stylize import to_tensor
+    from rlministyler.training.stylizer import Stylizer
 
     devices = ["cpu"] + (["cuda"] if torch.cuda.is_available() else [])
     sizes, steps = plan.torch

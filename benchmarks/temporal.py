@@ -40,8 +40,8 @@ def run_temporal(model: Path, style_path: Path, video: Path, steps: Sequence[int
                  scale: float, peers: dict, threads: int | None, log: Callable[[str], None],
                  authors_step: int | None = None) -> list[dict]:
     """Rows: {source, step, temporal, warping_error, noise_instability} (8-bit levels)."""
-    from runtime import Stylizer
-    from runtime.temporal import make_filter
+    from rlministyler.runtime import Stylizer
+    from rlministyler.runtime.temporal import make_filter
 
     frames, _ = read_frames(video, frames_count, scale)
     flows = reference_flows(frames)

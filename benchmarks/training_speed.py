@@ -43,9 +43,8 @@ def _data(tmp: Path) -> tuple[Path, Path]:
 
 def measure(size: int, batch: int, updates: int, device: str, threads: int, tmp: Path) -> dict:
     import torch
-
-    from training.train.config import TrainConfig
-    from training.train.trainer import Trainer
+    from rlministyler.training.train.config import TrainConfig
+    from rlministyler.training.train.trainer import Trainer
 
     content, style = _data(tmp) if not (tmp / "content").exists() else (tmp / "content", tmp / "style")
     out = tmp / f"run_{size}"

@@ -13,13 +13,13 @@ from pathlib import Path
 import numpy as np
 import onnx
 import torch
+from rlministyler.training.model import Actor, Builder, load_pair
+from rlministyler.training.stylize import to_tensor
+from rlministyler.training.stylizer import MAX_STEPS, MIN_SIZE, MULTIPLE
+from rlministyler.training.weights import resolve_checkpoint_dir, sha256_of, verify_official
 
 from rlministyler import __version__
 from rlministyler.errors import UserError
-from training.model import Actor, Builder, load_pair
-from training.stylize import to_tensor
-from training.stylizer import MAX_STEPS, MIN_SIZE, MULTIPLE
-from training.weights import resolve_checkpoint_dir, sha256_of, verify_official
 
 from .graphs import (
     REWRITES,
@@ -454,8 +454,7 @@ def _verify(result: ExportResult, models: dict[str, onnx.ModelProto], opts: Expo
             actor: Actor, builder: Builder, content: np.ndarray, style: np.ndarray, log) -> None:
     """Run the ONNX model(s) in onnxruntime and the PyTorch sequence on the same pair; compare."""
     import onnxruntime as ort
-
-    from training.stylizer import Stylizer
+    from rlministyler.training.stylizer import Stylizer
 
     so = ort.SessionOptions()
     so.log_severity_level = 3

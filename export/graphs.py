@@ -9,10 +9,9 @@ from __future__ import annotations
 import copy
 
 import torch
+from rlministyler.training.model import Actor, Builder, StyleCode
 from torch import Tensor, nn
 from torch.nn import functional as F
-
-from training.model import Actor, Builder, StyleCode
 
 STYLE_TENSORS = tuple(f"style_{name}" for name in StyleCode._fields)
 STYLE_CHANNELS = {"f1_mean": 64, "f1_std": 64, "f2_mean": 64, "f2_std": 64, "w1": 64, "b1": 64,

@@ -823,11 +823,12 @@ def run(args) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """``python -m export.unity_check MODEL.onnx [--engine ...]`` (the CLI command is the usual way)."""
+    """``python -m rlministyler.export.unity_check MODEL.onnx [--engine ...]`` (usually: check-unity)."""
     import argparse
     import sys
 
-    parser = argparse.ArgumentParser(prog="python -m export.unity_check", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m rlministyler.export.unity_check",
+                                     description=__doc__.splitlines()[0])
     parser.add_argument("model", metavar="MODEL.onnx")
     parser.add_argument("--engine", choices=ENGINES, default="sentis")
     args = parser.parse_args(argv)

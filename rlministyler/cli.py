@@ -165,31 +165,31 @@ def _non_negative(text: str) -> int:
 
 
 def _run_stylize(args: argparse.Namespace) -> int:
-    from training.stylize import run
+    from rlministyler.training.stylize import run
 
     return run(args)
 
 
 def _run_weights(args: argparse.Namespace) -> int:
-    from training.weights_cli import run
+    from rlministyler.training.weights_cli import run
 
     return run(args)
 
 
 def _run_export(args: argparse.Namespace) -> int:
-    from export.cli import run
+    from rlministyler.export.cli import run
 
     return run(args)
 
 
 def _run_bench(args: argparse.Namespace) -> int:
-    from benchmarks.cli import run
+    from rlministyler.benchmarks.cli import run
 
     return run(args)
 
 
 def _run_player(args: argparse.Namespace) -> int:
-    from runtime.cli import run
+    from rlministyler.runtime.cli import run
 
     return run(args)
 
@@ -212,7 +212,7 @@ def _positive_int(text: str) -> int:
 
 
 def _run_check_unity(args: argparse.Namespace) -> int:
-    from export.unity_check import run
+    from rlministyler.export.unity_check import run
 
     return run(args)
 
@@ -358,9 +358,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="sentis (Sentis / Inference Engine, default) or barracuda")
     u.set_defaults(func=_run_check_unity)
 
-    # ---- train: imported lazily from training.train.cli; option defaults live in TrainConfig
+    # ---- train: imported lazily from rlministyler.training.train.cli; option defaults live in TrainConfig
     def _run_train(args: argparse.Namespace) -> int:
-        from training.train.cli import run
+        from rlministyler.training.train.cli import run
 
         return run(args)
 

@@ -1,6 +1,6 @@
 """The runtime's public object: open an exported model, set a style and a step, stylise frames.
 
-    from runtime import Stylizer
+    from rlministyler.runtime import Stylizer
     stylizer = Stylizer("style5.onnx", provider="auto")
     stylizer.set_style(cv2.imread("la_muse.jpg"), bgr=True)
     out = stylizer.stylize(frame, bgr=True)        # HxWx3 uint8 in, HxWx3 uint8 out

@@ -34,7 +34,7 @@ def data_dir() -> Path:
 
 @pytest.fixture(scope="session")
 def stylizer(weights_dir):
-    from training.stylizer import Stylizer
+    from rlministyler.training.stylizer import Stylizer
 
     return Stylizer.from_checkpoint(weights_dir, "cpu")
 

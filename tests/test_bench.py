@@ -76,7 +76,7 @@ def test_bad_suite_is_one_line_error(tmp_path, capsys):
 
 
 def test_compare_prints_ratios_to_magenta(quick, capsys):
-    from benchmarks.compare import main as compare
+    from rlministyler.benchmarks.compare import main as compare
 
     out, _ = quick
     model = out / "models" / "baked_fp32_k1.onnx"

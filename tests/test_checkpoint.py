@@ -10,10 +10,8 @@ from pathlib import Path
 
 import pytest
 import torch
-
-from rlministyler.errors import UserError
-from training.model import Actor, Builder, load_actor, load_builder, load_pair, save_pair
-from training.weights import (
+from rlministyler.training.model import Actor, Builder, load_actor, load_builder, load_pair, save_pair
+from rlministyler.training.weights import (
     ENV_CACHE,
     ENV_CHECKPOINT,
     OFFICIAL_FILES,
@@ -21,6 +19,8 @@ from training.weights import (
     resolve_checkpoint_dir,
     verify_official,
 )
+
+from rlministyler.errors import UserError
 
 
 def test_official_files_have_the_published_hashes(weights_dir):

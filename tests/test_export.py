@@ -13,11 +13,11 @@ import onnx
 import onnxruntime as ort
 import pytest
 import torch
+from rlministyler.export import exporter
+from rlministyler.export.exporter import ExportOptions, export_model, read_metadata
+from rlministyler.export.graphs import STYLE_TENSORS
+from rlministyler.export.unity_check import check_model
 
-from export import exporter
-from export.exporter import ExportOptions, export_model, read_metadata
-from export.graphs import STYLE_TENSORS
-from export.unity_check import check_model
 from rlministyler.errors import UserError
 from rlministyler.images import read_image
 
@@ -105,8 +105,9 @@ def test_baked_has_no_style_input_and_fewer_nodes(exported, images, stylizer):
     meta = read_metadata(baked.files[0])
     assert meta["style_file"] == images[1].name and len(meta["style_sha256"]) == 64
     ref = load_reference("a")
+    from rlministyler.training.stylize import to_tensor
+
     from rlministyler.images import read_image, resize_shorter
-    from training.stylize import to_tensor
 
     style = to_tensor(resize_shorter(read_image(images[1]), 256))
     got = run(baked.files[0], content=ref["content"])["stylized"]
@@ -202,7 +203,7 @@ def test_int8_is_qdq_and_not_for_unity(weights_dir, images, data_dir, tmp_path):
 
 def _worst_psnr(model_a, model_b, paths: list[Path], size: int = 128) -> float:
     """The worst PSNR between two models' outputs over ``paths`` (area-resized to ``size``²)."""
-    from export.precision import psnr
+    from rlministyler.export.precision import psnr
 
     sessions = [ort.InferenceSession(m if isinstance(m, bytes) else str(m),
                                      providers=["CPUExecutionProvider"])
@@ -222,7 +223,7 @@ def test_int8_is_within_35_db_of_fp32_on_every_sample_image(weights_dir, images,
     (same export, same size). The int8 arithmetic is the same on every x86-64 CPU (7-bit weights, see
     the next test), so the bound does not depend on the CPU the test runs on. Negative control: the
     same check fails on the model with every candidate convolution in int8."""
-    from export import precision
+    from rlministyler.export import precision
 
     folder = data_dir / "content"
     common = dict(steps=1, variant="baked", style=images[1], size=(128, 128), checkpoint=str(weights_dir),
@@ -351,10 +352,9 @@ def test_float64_second_opinion_still_rejects_a_wrong_output(stylizer, images):
 
 @pytest.mark.parametrize(("cin", "cout", "k"), [(16, 3, 9), (8, 5, 3), (3, 16, 9)])
 def test_half_resolution_conv_is_the_same_convolution(cin, cout, k):
+    from rlministyler.export.graphs import HalfResolutionConv
     from torch import nn
     from torch.nn import functional as F
-
-    from export.graphs import HalfResolutionConv
 
     torch.manual_seed(0)
     conv = nn.Conv2d(cin, cout, k)
@@ -367,10 +367,9 @@ def test_half_resolution_conv_is_the_same_convolution(cin, cout, k):
 
 
 def test_folded_modulation_is_the_same_sum():
+    from rlministyler.export.graphs import _fold_modulation
     from torch import nn
     from torch.nn import functional as F
-
-    from export.graphs import _fold_modulation
 
     torch.manual_seed(1)
     for k in (1, 3):
@@ -413,10 +412,9 @@ def _grouped_convs(model: onnx.ModelProto) -> list[str]:
 
 
 def test_depthwise_groups_are_the_same_layers():
+    from rlministyler.export.graphs import PairSumDepthwise, SplitDepthwiseDown
+    from rlministyler.training.model.layers import DownStage, ReflectConv
     from torch import nn
-
-    from export.graphs import PairSumDepthwise, SplitDepthwiseDown
-    from training.model.layers import DownStage, ReflectConv
 
     torch.manual_seed(2)
     x = torch.randn(2, 16, 22, 18)
@@ -436,7 +434,8 @@ def test_depthwise_groups_are_the_same_layers():
 
 def test_cli_knows_every_rewrite():
     """The CLI repeats the rewrite names (so --help needs no torch); they must not drift apart."""
-    from export.graphs import REWRITES
+    from rlministyler.export.graphs import REWRITES
+
     from rlministyler.cli import _rewrites
 
     assert _rewrites(",".join(REWRITES)) == REWRITES

@@ -17,8 +17,9 @@ def _run(code: str) -> subprocess.CompletedProcess:
 
 
 def test_runtime_and_image_helpers_import_without_torch():
-    proc = _run("import runtime, runtime.cli, runtime.player, runtime.sources, runtime.sinks, "
-                "runtime.temporal, runtime.providers, runtime.stats, "
+    proc = _run("import rlministyler.runtime, rlministyler.runtime.cli, rlministyler.runtime.player, "
+                "rlministyler.runtime.sources, rlministyler.runtime.sinks, rlministyler.runtime.temporal, "
+                "rlministyler.runtime.providers, rlministyler.runtime.stats, "
                 "rlministyler.images, rlministyler.sheet, rlministyler.cli; print('ok')")
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip() == "ok"
@@ -32,7 +33,7 @@ def test_weights_command_works_without_torch(tmp_path):
 
 
 def test_blocking_torch_really_blocks_it():
-    proc = _run("import training.model")
+    proc = _run("import rlministyler.training.model")
     assert proc.returncode != 0 and "torch" in proc.stderr
 
 

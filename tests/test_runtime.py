@@ -14,11 +14,11 @@ import numpy as np
 import onnx
 import pytest
 from onnx import TensorProto, helper
+from rlministyler.runtime import Stylizer
+from rlministyler.runtime.sources import open_source
 
 from rlministyler.cli import main
 from rlministyler.errors import UserError
-from runtime import Stylizer
-from runtime.sources import open_source
 
 ROOT = Path(__file__).resolve().parents[1]
 BLOCK_TORCH = "import sys; sys.modules['torch'] = None; "
@@ -43,7 +43,7 @@ def content_bgr(data_dir) -> np.ndarray:
 @pytest.fixture(scope="module")
 def models(tmp_path_factory, weights_dir, style_path) -> dict[str, Path]:
     """Small exports shared by the tests (verification is covered by test_export)."""
-    from export.exporter import ExportOptions, export_model
+    from rlministyler.export.exporter import ExportOptions, export_model
 
     out = tmp_path_factory.mktemp("runtime_models")
     made = {}
@@ -82,8 +82,7 @@ def cli(*args: str | Path) -> int:
 def test_matches_pytorch_stylize(models, style_path, content_bgr, stylizer):
     """The runtime's pad/crop and style encoding reproduce `rlministyler stylize` to 8-bit rounding."""
     import torch
-
-    from training.stylize import to_array, to_tensor
+    from rlministyler.training.stylize import to_array, to_tensor
 
     rgb = content_bgr[..., ::-1].astype(np.float32) / 255
     from rlministyler.images import read_image, resize_shorter, to_uint8
@@ -145,8 +144,8 @@ def test_switching_between_styles_with_the_same_name(models, style_path, data_di
 
 
 def test_window_keys_and_overlay(models, style_path, data_dir):
-    from runtime.player import Player
-    from runtime.sources import ImageFiles
+    from rlministyler.runtime.player import Player
+    from rlministyler.runtime.sources import ImageFiles
 
     s = Stylizer(models["all3"], "cpu", temporal="ema")
     styles = [s.encode_style(style_path), s.encode_style(data_dir / "style" / "adain_mondrian.jpg")]

@@ -7,8 +7,7 @@ import itertools
 import cv2
 import numpy as np
 import pytest
-
-from runtime.temporal import EmaFilter, FlowFilter, make_filter
+from rlministyler.runtime.temporal import EmaFilter, FlowFilter, make_filter
 
 
 def texture(seed: int, h: int = 120, w: int = 160) -> np.ndarray:

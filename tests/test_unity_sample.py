@@ -14,8 +14,7 @@ from pathlib import Path
 
 import onnx
 import pytest
-
-from export.unity_check import check_model, format_report
+from rlministyler.export.unity_check import check_model, format_report
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "unity_sample"

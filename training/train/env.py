@@ -12,9 +12,8 @@ from __future__ import annotations
 from typing import Any
 
 import torch
+from rlministyler.training.model import Actor, Builder
 from torch import Tensor
-
-from training.model import Actor, Builder
 
 from .data import PairSource
 from .losses import reward_of, style_stats

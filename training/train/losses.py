@@ -7,10 +7,9 @@ and the channels, as in the paper and the AdaIN family.
 from __future__ import annotations
 
 import torch
+from rlministyler.training.model import StyleFeatures
+from rlministyler.training.model.layers import mean_std
 from torch import Tensor, nn
-
-from training.model import StyleFeatures
-from training.model.layers import mean_std
 
 from .vgg import CONTENT_LAYER, STYLE_LAYERS, VGG
 

@@ -24,10 +24,9 @@ import math
 from typing import Any
 
 import torch
+from rlministyler.training.model import Actor, Builder, Critic
 from torch import Tensor
 from torch.nn import functional as F
-
-from training.model import Actor, Builder, Critic
 
 from .config import TrainConfig
 from .distributed import DistInfo, average_gradients

@@ -24,9 +24,9 @@ from pathlib import Path
 from typing import Any
 
 import torch
+from rlministyler.training.model.checkpoint import ACTOR_KEYS, BUILDER_KEYS, save_atomic, to_official
 
 from rlministyler.errors import UserError
-from training.model.checkpoint import ACTOR_KEYS, BUILDER_KEYS, save_atomic, to_official
 
 LATEST = "LATEST"
 

@@ -11,12 +11,12 @@ from typing import Any
 
 import numpy as np
 import torch
+from rlministyler.training.model import Actor, Builder, load_pair
+from rlministyler.training.stylizer import resolve_device
 
 from rlministyler.errors import UserError
 from rlministyler.images import write_image
 from rlministyler.sheet import contact_sheet
-from training.model import Actor, Builder, load_pair
-from training.stylizer import resolve_device
 
 from . import distributed as D
 from . import state as S
@@ -39,7 +39,7 @@ def initial_models(init: str) -> tuple[Actor, Builder]:
     if init == "scratch":
         return Actor(), Builder()
     if init == "official":
-        from training.weights import resolve_checkpoint_dir
+        from rlministyler.training.weights import resolve_checkpoint_dir
 
         return load_pair(resolve_checkpoint_dir(None))
     folder = Path(init).expanduser()
@@ -177,7 +177,7 @@ class Trainer:
         if self.main:
             folder.mkdir(parents=True, exist_ok=True)
         D.barrier(self.dist)
-        from training.model.checkpoint import save_atomic
+        from rlministyler.training.model.checkpoint import save_atomic
 
         save_atomic({"replay": self.replay.state_dict(), "env": self.env.state_dict(),
                      "data": self.source.state_dict(), "update_gen": self.update_gen.get_state(),

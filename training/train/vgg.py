@@ -259,7 +259,7 @@ def calibration_key(weights: VGGWeights, last: str, images: Sequence[Path], size
 
 
 def vgg_cache_dir() -> Path:
-    from training.weights import weights_cache_dir
+    from rlministyler.training.weights import weights_cache_dir
 
     return weights_cache_dir().parent / "vgg"
 
@@ -315,6 +315,6 @@ def build_loss_network(spec: str, calibration: Sequence[Path], size: int, load_s
 
 
 def _save(record: dict, path: Path) -> None:
-    from training.model.checkpoint import save_atomic
+    from rlministyler.training.model.checkpoint import save_atomic
 
     save_atomic(record, path)
