@@ -358,6 +358,10 @@ def build_parser() -> argparse.ArgumentParser:
                    help="sentis (Sentis / Inference Engine, default) or barracuda")
     u.set_defaults(func=_run_check_unity)
 
+    from runtime.web_cli import add_parser as add_web_parser  # argparse only: --help stays instant
+
+    add_web_parser(sub, parse_steps)
+
     # ---- train: imported lazily from training.train.cli; option defaults live in TrainConfig
     def _run_train(args: argparse.Namespace) -> int:
         from training.train.cli import run
