@@ -173,7 +173,7 @@ class Chromium:
         return page
 
     def set_permission(self, name: str, setting: str, origin: str) -> None:
-        """``Browser.setPermission``, e.g. ("videoCapture", "denied", "http://localhost:8000")."""
+        """``Browser.setPermission``, e.g. ("camera", "denied", "http://localhost:8000")."""
         self.browser.call("Browser.setPermission",
                           {"permission": {"name": name}, "setting": setting, "origin": origin})
 
@@ -198,3 +198,31 @@ class Chromium:
 
     def __exit__(self, *exc) -> None:
         self.close()
+
+
+def write_y4m(video: str | Path, out: str | Path, frames: int, size: tuple[int, int] | None = None,
+              fps: int = 24) -> Path:
+    """The first ``frames`` frames of ``video`` (resized to ``size`` = (width, height)) as a .y4m
+    file, the format Chromium's fake camera plays (--use-file-for-fake-video-capture)."""
+    import cv2
+
+    capture = cv2.VideoCapture(str(video))
+    if not capture.isOpened():
+        raise BrowserError(f"cannot open {video}")
+    written = 0
+    with open(out, "wb") as f:
+        while written < frames:
+            ok, bgr = capture.read()
+            if not ok:
+                break
+            if size:
+                bgr = cv2.resize(bgr, size, interpolation=cv2.INTER_AREA)
+            h, w = bgr.shape[:2]
+            if written == 0:
+                f.write(f"YUV4MPEG2 W{w} H{h} F{fps}:1 Ip A1:1 C420jpeg\n".encode())
+            f.write(b"FRAME\n" + cv2.cvtColor(bgr, cv2.COLOR_BGR2YUV_I420).tobytes())
+            written += 1
+    capture.release()
+    if not written:
+        raise BrowserError(f"no frames read from {video}")
+    return Path(out)
