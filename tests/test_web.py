@@ -26,8 +26,13 @@ NO_CHROMIUM = ("Chromium not found (scripts/test.sh installs Debian's chromium w
                "set RLMINISTYLER_CHROMIUM to another binary)")
 
 
-def ort_installed() -> bool:
-    return (web_dir() / "node_modules" / "onnxruntime-web" / "package.json").is_file()
+@pytest.fixture(scope="module")
+def ort_web() -> None:
+    """onnxruntime-web in web/node_modules, or npm to install it (build_site runs `npm ci`)."""
+    if not (web_dir() / "node_modules" / "onnxruntime-web" / "package.json").is_file() \
+            and shutil.which("npm") is None:
+        pytest.skip("onnxruntime-web is not installed in web/node_modules and npm is not there to "
+                    "install it (scripts/test.sh runs `npm ci` in web/)")
 
 
 @pytest.fixture(scope="module")
@@ -36,7 +41,7 @@ def style_path(data_dir) -> Path:
 
 
 @pytest.fixture(scope="module")
-def models(tmp_path_factory, weights_dir, style_path) -> dict[str, Path]:
+def models(tmp_path_factory, weights_dir, style_path, ort_web) -> dict[str, Path]:
     from export.exporter import ExportOptions, export_model
 
     out = tmp_path_factory.mktemp("web_models")
