@@ -67,6 +67,7 @@ function grab(element, width, height, nw, nh) {
 
 async function runNetwork(input, step, style) {
   const res = await state.engine.run(step, style, input.width, input.height, input.data);
+  state.inferMs = res.inferMs;
   return { output: new ImageData(res.data, res.width, res.height), inferMs: res.inferMs };
 }
 
@@ -89,10 +90,9 @@ async function processFrame() {
   const [nw, nh] = networkSize(width, height, state.scale);
   const input = grab(source.element, width, height, nw, nh);
   const { step, style } = state;
-  const { output, inferMs } = await runNetwork(input, step, style);
+  const { output } = await runNetwork(input, step, style);
   if (source !== state.source) return;
   display(output, width, height);
-  state.inferMs = inferMs;
   state.frames += 1;
   state.times.push(performance.now());
   if (state.times.length > 30) state.times.shift();
