@@ -189,14 +189,17 @@ def test_stylize_in_page_equals_rlministyler_run(browser, served, models, style_
             assert diff.max() <= 2, f"{name} step {step}: max diff {diff.max()}, mean {diff.mean():.3f}"
 
 
-def test_full_model_parity(browser, models, style_path, data_dir, tmp_path):
-    out = tmp_path / "full"
-    build_site(models["full1"], out, styles=[style_path], log=lambda text: None)
+@pytest.mark.parametrize("key", ["full1", "baked1"])
+def test_full_and_baked_parity(browser, models, style_path, data_dir, tmp_path, key):
+    out = tmp_path / key
+    build_site(models[key], out, styles=[] if key == "baked1" else [style_path], log=lambda text: None)
     server = serve_in_thread(out)
     try:
         page = open_page(browser, url_of(server))
-        stylizer = Stylizer(models["full1"], "cpu")
-        stylizer.set_style(style_path)
+        assert page.evaluate("rlministyler.status().error") is None
+        stylizer = Stylizer(models[key], "cpu")
+        if key == "full1":
+            stylizer.set_style(style_path)
         rgb = content_rgb(data_dir, "adain_cornell.jpg", (120, 88))
         diff = np.abs(stylize_in_page(page, rgb, 1).astype(int) - stylizer.stylize(rgb).astype(int))
         assert diff.max() <= 2, diff.max()
@@ -265,6 +268,16 @@ def test_corrupt_model_shows_its_error(browser, site, tmp_path):
             page.evaluate("rlministyler.stylize(new ImageData(16, 16), {step: 1})", timeout=30)
     finally:
         server.shutdown()
+
+
+def test_webgpu_asked_for_where_there_is_none(browser, served):
+    page = open_page(browser, served, "?backend=webgpu")
+    has_gpu = page.evaluate("(async () => !!(navigator.gpu && await navigator.gpu.requestAdapter()))()")
+    status = page.evaluate("rlministyler.status()")
+    if has_gpu:
+        assert status["error"] is None and status["backend"] == "WebGPU", status
+    else:  # headless Chromium with --disable-gpu: no adapter
+        assert status["error"].startswith("WebGPU is not available in this browser"), status
 
 
 def test_denied_camera_shows_its_error(data_dir, served, tmp_path):
