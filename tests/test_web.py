@@ -291,3 +291,16 @@ def test_denied_camera_shows_its_error(data_dir, served, tmp_path):
                              "document.getElementById('error').textContent", 30)
         assert text == "camera: permission denied"
         assert page.evaluate("rlministyler.status().source") is None
+
+
+def test_web_needs_no_torch(models, style_path, tmp_path):
+    import subprocess
+    import sys
+
+    code = ("import sys; sys.modules['torch'] = None; from rlministyler.cli import main; "
+            f"sys.exit(main(['web', {str(models['all3'])!r}, '--steps', '1', '--style', {str(style_path)!r}, "
+            f"'-o', {str(tmp_path / 'site')!r}, '-q']))")
+    done = subprocess.run([sys.executable, "-c", code], cwd=Path(__file__).resolve().parents[1],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert json.loads((tmp_path / "site" / "manifest.json").read_text())["model"]["steps"] == [1]
