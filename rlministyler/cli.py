@@ -25,10 +25,6 @@ For video, games and a live webcam, export once and run on onnxruntime (no torch
   rlministyler run all10.onnx -i camera:0 --style painting.jpg --step 5 --temporal flow
   rlministyler run all10.onnx -i clip.mp4 --style painting.jpg --step 3 -o clip_styled.mp4
 
-In the browser (onnxruntime-web, WebGPU or WebAssembly; no Python on the viewer's side):
-
-  rlministyler web all10.onnx --style painting.jpg -o site/ && rlministyler web --serve site/
-
 Offline, point --checkpoint (or RLMINISTYLER_CHECKPOINT) at a folder with actor.pth.tar and
 builder.pth.tar. Run `rlministyler COMMAND --help` for each command's options.
 """
