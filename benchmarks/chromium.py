@@ -121,6 +121,14 @@ class Page:
                 raise BrowserError(f"timed out after {timeout:g} s waiting for {expression}")
             time.sleep(interval)
 
+    def set_files(self, selector: str, paths: Sequence[str | Path]) -> None:
+        """Choose ``paths`` in the file input ``selector`` (fires its change event)."""
+        root = self.call("DOM.getDocument")["root"]["nodeId"]
+        node = self.call("DOM.querySelector", {"nodeId": root, "selector": selector})["nodeId"]
+        if not node:
+            raise BrowserError(f"no element {selector}")
+        self.call("DOM.setFileInputFiles", {"nodeId": node, "files": [str(Path(p).resolve()) for p in paths]})
+
     def screenshot(self, path: str | Path, width: int = 1100, height: int = 560) -> Path:
         self.call("Emulation.setDeviceMetricsOverride",
                   {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": False})

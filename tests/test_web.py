@@ -304,3 +304,30 @@ def test_web_needs_no_torch(models, style_path, tmp_path):
                           capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert json.loads((tmp_path / "site" / "manifest.json").read_text())["model"]["steps"] == [1]
+
+
+def test_image_and_video_files_as_sources(browser, served, data_dir, tmp_path):
+    page = open_page(browser, served, "?backend=wasm&step=2")
+    photo = tmp_path / "photo.png"
+    cv2.imwrite(str(photo), cv2.resize(cv2.imread(str(data_dir / "content" / "adain_flowers.jpg")),
+                                       (120, 80)))
+    page.set_files("#file", [photo])
+    page.wait_for("rlministyler.status().frames >= 1 || rlministyler.status().error", 60)
+    status = page.evaluate("rlministyler.status()")
+    assert status["error"] is None and status["source"] == "image", status
+    page.evaluate("rlministyler.setStep(1)")  # a still is stylised again when the step changes
+    page.wait_for("rlministyler.frame().step === 1", 60)
+    page.set_files("#file", [data_dir / "video" / "cutBunny.mp4"])
+    page.wait_for("rlministyler.status().source === 'video' || rlministyler.status().error", 60)
+    frames = page.evaluate("rlministyler.status().frames")
+    page.wait_for(f"rlministyler.status().frames >= {frames + 3} || rlministyler.status().error", 90)
+    status = page.evaluate("rlministyler.status()")
+    assert status["error"] is None and status["source"] == "video", status
+    # a style uploaded in the page is encoded there and used from the next frame on
+    from benchmarks.web_speed import generated_style
+
+    cv2.imwrite(str(tmp_path / "glass.png"), generated_style(300))
+    page.set_files("#style-upload", [tmp_path / "glass.png"])
+    page.wait_for("rlministyler.frame() && rlministyler.frame().style === 'glass.png' || "
+                  "rlministyler.status().error", 90)
+    assert page.evaluate("rlministyler.status()")["style"] == "glass.png"
