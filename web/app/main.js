@@ -288,6 +288,7 @@ async function start() {
   });
   state.backend = info.provider;
   state.threads = info.threads;
+  if (info.note) showError(info.note);
   for (const style of state.manifest.styles) {
     const blob = await (await fetch(style.file)).blob();
     await addStyle(style.name, blob, { resize: false });

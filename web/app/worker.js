@@ -32,25 +32,36 @@ async function loadSession(file) {
   }
 }
 
+async function loadAll(name, threads) {
+  provider = name;
+  ort = await import(new URL(name === 'webgpu' ? manifest.ort.webgpu : manifest.ort.wasm, manifest.base).href);
+  ort.env.wasm.wasmPaths = new URL(manifest.ort.dir, manifest.base).href;
+  ort.env.wasm.proxy = false; // already off the main thread
+  const cores = self.navigator.hardwareConcurrency || 1;
+  ort.env.wasm.numThreads = self.crossOriginIsolated === true ? Math.max(1, Math.min(threads || cores, 16)) : 1;
+  ort.env.logLevel = 'error';
+  sessions.clear();
+  for (const step of manifest.model.steps) {
+    sessions.set(step, await loadSession(manifest.model.files[step]));
+  }
+  encoder = manifest.model.style_encoder ? await loadSession(manifest.model.style_encoder) : null;
+}
+
 async function init({ manifest: m, backend, threads }) {
   manifest = m;
   const gpu = backend !== 'wasm' && (await webgpuAvailable());
   if (backend === 'webgpu' && !gpu) throw new Error('WebGPU is not available in this browser (try ?backend=wasm)');
-  provider = gpu ? 'webgpu' : 'wasm';
-  const runtime = gpu ? manifest.ort.webgpu : manifest.ort.wasm;
-  ort = await import(new URL(runtime, manifest.base).href);
-  ort.env.wasm.wasmPaths = new URL(manifest.ort.dir, manifest.base).href;
-  ort.env.wasm.proxy = false; // already off the main thread
-  const isolated = self.crossOriginIsolated === true;
-  const cores = self.navigator.hardwareConcurrency || 1;
-  ort.env.wasm.numThreads = isolated ? Math.max(1, Math.min(threads || cores, 16)) : 1;
-  ort.env.logLevel = 'error';
-  for (const step of manifest.model.steps) {
-    sessions.set(step, await loadSession(manifest.model.files[step]));
+  let note = null;
+  try {
+    await loadAll(gpu ? 'webgpu' : 'wasm', threads);
+  } catch (err) {
+    if (!gpu || backend === 'webgpu') throw err;
+    note = `WebGPU failed (${err.message || err}); running on WebAssembly`; // auto: fall back
+    await loadAll('wasm', threads);
   }
-  if (manifest.model.style_encoder) encoder = await loadSession(manifest.model.style_encoder);
   return {
-    provider, threads: ort.env.wasm.numThreads, isolated, version: ort.env.versions?.web || manifest.ort.version,
+    provider, threads: ort.env.wasm.numThreads, isolated: self.crossOriginIsolated === true, note,
+    version: ort.env.versions?.web || manifest.ort.version,
   };
 }
 
