@@ -307,7 +307,7 @@ def test_web_needs_no_torch(models, style_path, tmp_path):
 
 
 def test_image_and_video_files_as_sources(browser, served, data_dir, tmp_path):
-    page = open_page(browser, served, "?backend=wasm&step=2")
+    page = open_page(browser, served, "?backend=wasm&step=2&scale=0.25")  # quick frames
     photo = tmp_path / "photo.png"
     cv2.imwrite(str(photo), cv2.resize(cv2.imread(str(data_dir / "content" / "adain_flowers.jpg")),
                                        (120, 80)))
