@@ -18,7 +18,7 @@ from .models import ModelCache, ModelSpec
 from .report import markdown, plots, write_json
 from .timing import FULL, QUICK
 
-SUITES = ("speed", "quality", "temporal", "peers")
+SUITES = ("speed", "quality", "temporal", "peers", "web")
 ROOT = Path(__file__).resolve().parents[1]
 
 QUICK_SETTINGS = {"quality_pairs": (2, 1), "quality_size": 192, "quality_steps": (1, 5, 10),
@@ -62,8 +62,9 @@ def run(args: argparse.Namespace) -> int:
                         "RLMINISTYLER_DATA")
     contents, styles = _images(data / "content"), _images(data / "style")
     video = Path(args.video) if args.video else next(iter(sorted((data / "video").glob("*.mp4"))), None)
-    if "temporal" in suites and (video is None or not video.is_file()):
-        raise UserError(f"no video for the temporal suite: pass --video FILE (looked in {data / 'video'})")
+    if any(s in suites for s in ("temporal", "web")) and (video is None or not video.is_file()):
+        raise UserError(f"no video for the temporal and web suites: pass --video FILE "
+                        f"(looked in {data / 'video'})")
     out = Path(args.output)
     out.mkdir(parents=True, exist_ok=True)
     settings = QUICK_SETTINGS if args.quick else FULL_SETTINGS
@@ -127,6 +128,12 @@ def run(args: argparse.Namespace) -> int:
                                            settings["temporal_frames"], settings["temporal_scale"],
                                            peers if "peers" in suites else {}, threads, say,
                                            authors_step=None if args.quick else 5)
+    if "web" in suites:
+        from .web_speed import run_web
+
+        model = cache.get(ModelSpec("split", "fp32", 3, True))
+        results["web"] = run_web(model, style_path, content_bgr, video, out, quick=args.quick,
+                                 threads=threads, say=say)
     results["exports_s"] = cache.export_seconds
     results["duration_s"] = round(time.perf_counter() - start, 1)
     results["plots"] = plots(results, out)

