@@ -141,21 +141,21 @@ namespace RLMiniStyler.Sample
                 completed = true;
                 break;
             }
+            var current = m_InputRT;   // on a capture frame the input is this frame, downscaled
+            if (completed && m_ShownInputRT != null)
+            {
+                // The finished result's input becomes the shown one; the next capture reuses the other.
+                m_InputRT = m_ShownInputRT;
+                m_ShownInputRT = current;
+            }
+            // A frame without motion vectors leaves the chains a frame behind; the colour test then
+            // rejects what that misplaces.
             if (!reprojecting)
                 return HasResult ? m_OutputRT : source;
-
-            var current = m_InputRT;   // on a capture frame the input is this frame, downscaled
             if (!captured)
             {
                 current = m_CurrentRT;
                 Capture(cmd, source, m_CurrentRT);
-            }
-            if (completed)
-            {
-                // The finished result's input becomes the shown one; the next capture reuses the other.
-                var shown = m_InputRT;
-                m_InputRT = m_ShownInputRT;
-                m_ShownInputRT = shown;
             }
             m_Reprojection.Dispatch(cmd, source, motion, m_OutputRT, m_ShownInputRT, current, captured, completed, threshold);
             if (!HasResult)
