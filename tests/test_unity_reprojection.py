@@ -265,3 +265,19 @@ def test_hlsl_follows_the_reference_step_by_step():
     for text, spelled in ((hlsl, names), (reference, snake)):
         positions = [re.search(rf"(?<!\w){name} =", text).start() for name in spelled]
         assert positions == sorted(positions), spelled
+
+
+def test_csharp_binds_what_the_kernel_declares():
+    """MotionReprojection.cs sets every resource and constant the kernel declares, by the same names, and
+    loads the kernel by its file name from a Resources folder."""
+    hlsl = KERNEL.read_text(encoding="utf-8")
+    binding = (KERNEL.parents[1] / "MotionReprojection.cs").read_text(encoding="utf-8")
+    declared = set(re.findall(r"^(?:RW)?Texture2D<float4> (_\w+);", hlsl, re.M))
+    declared |= set(re.findall(r"^(?:float4|int) (_\w+);", hlsl, re.M))
+    bound = set(re.findall(r'Shader\.PropertyToID\("(_\w+)"\)', binding))
+    assert len(declared) == 11 and declared == bound
+    kernel = re.search(r"^#pragma kernel (\w+)", hlsl, re.M).group(1)
+    assert f'FindKernel("{kernel}")' in binding
+    assert KERNEL.parent.name == "Resources"
+    assert f'ShaderResource = "{KERNEL.stem}"' in binding
+    assert re.search(r"numthreads\(8, 8, 1\)", hlsl) and "+ 7) / 8" in binding
