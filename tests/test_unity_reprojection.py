@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import inspect
 import re
+import shutil
+import subprocess
 from pathlib import Path
 
 import numpy as np
@@ -281,3 +283,22 @@ def test_csharp_binds_what_the_kernel_declares():
     assert KERNEL.parent.name == "Resources"
     assert f'ShaderResource = "{KERNEL.stem}"' in binding
     assert re.search(r"numthreads\(8, 8, 1\)", hlsl) and "+ 7) / 8" in binding
+
+
+@pytest.mark.skipif(shutil.which("glslangValidator") is None,
+                    reason="glslangValidator (Debian package glslang-tools) is not installed")
+def test_kernel_compiles_as_hlsl(tmp_path):
+    """glslang's HLSL front end (to SPIR-V) accepts the kernel; Unity's own compiler is not run here.
+    A copy with a typo must fail, so the check is real."""
+    def compiles(source: str) -> subprocess.CompletedProcess:
+        path = tmp_path / "kernel.hlsl"
+        path.write_text(source, encoding="utf-8")
+        command = ["glslangValidator", "-D", "-S", "comp", "-e", "Reproject", "-V", str(path),
+                   "-o", str(tmp_path / "kernel.spv")]
+        return subprocess.run(command, capture_output=True, text=True, timeout=60)
+
+    source = KERNEL.read_text(encoding="utf-8")
+    result = compiles(source)
+    assert result.returncode == 0, result.stdout + result.stderr
+    broken = source.replace("float2 previousUV = uv - mv;", "float2 previousUV = uv - mvv;")
+    assert broken != source and compiles(broken).returncode != 0
