@@ -75,7 +75,8 @@ namespace RLMiniStyler.Sample
 
         [Tooltip("Run the network at 1, 1/2 or 1/4 of the camera's resolution and upscale bilinearly. " +
                  "Cost falls with the pixel count (about 4x per halving); the image gets softer. Ignored for " +
-                 "models exported with --size (they run at their static size).")]
+                 "models exported with --size (they run at their static size) and for models that resize " +
+                 "inside their graph (--internal-scale / --upsample: they are fed the full frame).")]
         public ResolutionScale resolutionScale = ResolutionScale.Half;
 
         [Tooltip("1: the whole network runs every frame. N > 1: it is spread over N frames with " +
