@@ -49,7 +49,8 @@ namespace RLMiniStyler.Sample
     public sealed class CommandBufferFrameCommands : IFrameCommands
     {
         public CommandBuffer cmd;
-        CommandBuffer m_IterableBuffer;
+        CommandBuffer m_IterableBuffer;     // the buffer the spread worker last recorded into
+        Worker m_IterableWorker;
 
         public void Blit(Texture source, RenderTexture destination) { cmd.Blit(source, destination); }
         public void ToTensor(RenderTexture source, Tensor<float> tensor) { cmd.ToTensor(source, tensor, new TextureTransform()); }
@@ -58,6 +59,7 @@ namespace RLMiniStyler.Sample
         public IEnumerator ScheduleIterable(Worker worker)
         {
             m_IterableBuffer = cmd;
+            m_IterableWorker = worker;
             return cmd.ScheduleWorkerIterable(worker);
         }
 
@@ -66,9 +68,10 @@ namespace RLMiniStyler.Sample
             // A worker records into the command buffer it was last given, and a later frame may bring a
             // different one. Re-pointing it is public only through ScheduleWorkerIterable, whose enumerator
             // does nothing until MoveNext: it is dropped unstarted (and only made when the buffer changed).
-            if (ReferenceEquals(m_IterableBuffer, cmd))
+            if (ReferenceEquals(m_IterableBuffer, cmd) && ReferenceEquals(m_IterableWorker, worker))
                 return;
             m_IterableBuffer = cmd;
+            m_IterableWorker = worker;
             cmd.ScheduleWorkerIterable(worker);
         }
 
