@@ -54,12 +54,16 @@ def readme_exports(out: Path, style: Path) -> list[list[str]]:
 
 
 FIELD = re.compile(r"^[ \t]*(?:\[OnlyForVariant\(([^)]*)\)\][ \t]*)?"   # optional variant limit
-                   r"public[ \t]+([\w.]+(?:\[\])?)[ \t]+(\w+)[ \t]*;", re.M)  # public TYPE NAME;
+                   r"(\[OptionalInSidecar\][ \t]*)?"                     # optional key
+                   r"public[ \t]+([\w.]+(?:\[\])?)[ \t]+(\w+)[ \t]*(?:=[^;]*)?;",  # public TYPE NAME [= x];
+                   re.M)
+OPTIONAL = "optional"  # in a field's variants tuple: the key may be absent
 
 
 def csharp_schema(source: str) -> dict[str, list[tuple[str, str, tuple[str, ...]]]]:
     """Each ``[Serializable]`` class of the C# source -> its public fields (type, name, variants the
-    field is limited to by ``[OnlyForVariant(...)]``, empty for all)."""
+    field is limited to by ``[OnlyForVariant(...)]``, empty for all, plus ``OPTIONAL`` for a field
+    marked ``[OptionalInSidecar]``)."""
     schema: dict[str, list[tuple[str, str, tuple[str, ...]]]] = {}
     for match in re.finditer(r"\[Serializable\]\s*public\s+(?:sealed\s+)?class\s+(\w+)", source):
         opening = source.index("{", match.end())
@@ -71,8 +75,11 @@ def csharp_schema(source: str) -> dict[str, list[tuple[str, str, tuple[str, ...]
                 break
         else:
             raise AssertionError(f"unbalanced braces in class {match.group(1)}")
-        schema[match.group(1)] = [(f.group(2), f.group(3), tuple(re.findall(r'"(\w+)"', f.group(1) or "")))
-                                  for f in FIELD.finditer(body)]
+        fields = []
+        for f in FIELD.finditer(body):
+            limits = tuple(re.findall(r'"(\w+)"', f.group(1) or "")) + ((OPTIONAL,) if f.group(2) else ())
+            fields.append((f.group(3), f.group(4), limits))
+        schema[match.group(1)] = fields
     return schema
 
 
@@ -81,12 +88,17 @@ def sidecar_problems(data: dict, schema: dict, cls: str = ROOT_CLASS, variant: s
     """Every field of C# class ``cls`` (and the classes it holds) that ``data`` lacks or types wrongly."""
     variant = variant if variant is not None else data.get("variant")
     problems = []
-    for ctype, name, only in schema[cls]:
+    for ctype, name, limits in schema[cls]:
+        optional = OPTIONAL in limits
+        only = tuple(v for v in limits if v != OPTIONAL)
         if only and variant not in only:
             continue
         where = path + name
         if name not in data:
-            problems.append(f"missing '{where}' (read by {cls}.{name} in ExportSidecar.cs)")
+            if not optional:
+                problems.append(f"missing '{where}' (read by {cls}.{name} in ExportSidecar.cs)")
+            continue
+        if optional and data[name] is None:
             continue
         value = data[name]
         base, is_array = ctype.removesuffix("[]"), ctype.endswith("[]")
@@ -157,6 +169,7 @@ def test_every_exported_model_passes_check_unity(exports):
     for path in models:
         report = check_model(path, "sentis")
         assert report.ok, format_report(report)
+        assert report.warnings == [], format_report(report)  # zero importer warnings, not only no failures
         assert report.opset == 15
 
 
@@ -211,6 +224,8 @@ def test_csharp_schema_is_parsed(schema):
     output_fields = {name for _, name, _ in schema[fields["outputs"][0].removesuffix("[]")]}
     assert {"name", "step"} <= output_fields
     assert ("string", "style_encoder", ("split",)) in schema["SidecarFiles"]
+    assert fields["internal_scale"] == ("float", (OPTIONAL,))
+    assert fields["upsample"] == ("string", (OPTIONAL,))
 
 
 def test_schema_check_reports_what_is_missing_or_mistyped(schema):
@@ -223,6 +238,11 @@ def test_schema_check_reports_what_is_missing_or_mistyped(schema):
         "style_encoder": {"inputs": [{"name": "style", "dtype": "float32"}], "outputs": []},
     }
     assert sidecar_problems(good, schema) == []
+    # --internal-scale / --upsample keys: may be absent, must have the C# type when present
+    guided = {**good, "internal_scale": 0.5, "upsample": "guided"}
+    assert sidecar_problems(guided, schema) == []
+    assert any("'internal_scale'" in p for p in sidecar_problems({**guided, "internal_scale": "0.5"}, schema))
+    assert any("'upsample'" in p for p in sidecar_problems({**guided, "upsample": 2}, schema))
     bad = json.loads(json.dumps(good))
     del bad["files"]["style_encoder"]
     bad["outputs"][0]["step"] = "1"
@@ -249,21 +269,26 @@ def test_project_files():
     major, minor = (int(v) for v in deps["com.unity.ai.inference"].split(".")[:2])
     assert (major, minor) >= (2, 2)
     assert "com.unity.sentis" not in deps  # Sentis 2.1 only through the README's swap + define
-    # the built-in pipeline, as the README says: no scriptable render pipeline package
-    assert not any(name.startswith("com.unity.render-pipelines.") for name in deps)
+    # URP 17 (Unity 6), as the README says; no HDRP (documented, not built)
+    assert deps["com.unity.render-pipelines.universal"].startswith("17.")
+    assert "com.unity.render-pipelines.high-definition" not in deps
     version = (SAMPLE / "ProjectSettings" / "ProjectVersion.txt").read_text()
     assert re.search(r"^m_EditorVersion: 6000\.\d+\.\d+f\d+$", version, re.M)
     scripts = sorted((SAMPLE / "Assets").rglob("*.cs"))
     assert any(p.parent.name == "Editor" for p in scripts)
     sources = "\n".join(p.read_text(encoding="utf-8") for p in scripts)
     assert "[MenuItem(" in sources and "OnRenderImage" in sources
+    assert ": ScriptableRendererFeature" in sources and "AddUnsafePass" in sources
+    assert "ConfigureInput(" in sources and "ScriptableRenderPassInput.Motion" in sources
+    assert "DepthTextureMode.MotionVectors" in sources
     assert "#if RLMINISTYLER_SENTIS_2_1" in sources and "using Unity.InferenceEngine;" in sources
     # no hard-coded tensor names: the C# takes them from the sidecar
     for name in ('"content"', '"stylized"', '"style_f1_mean"', '"step_1"'):
         assert name not in sources, name
     readme = README.read_text(encoding="utf-8")
     for topic in ("Inspector settings", "Measuring the frame rate", "What to expect", "CPU onnxruntime",
-                  "Resolution Scale", "Frames Per Inference", "RLMINISTYLER_SENTIS_2_1"):
+                  "Resolution Scale", "Frames Per Inference", "RLMINISTYLER_SENTIS_2_1",
+                  "existing URP project", "HDRP", "not verified in Unity", "internal scale"):
         assert topic in readme, topic
     assert not (ROOT / "tests" / "unity_compile").joinpath("Assets").exists()
 

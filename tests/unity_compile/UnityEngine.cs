@@ -62,11 +62,20 @@ namespace UnityEngine
         public void RotateAround(Vector3 point, Vector3 axis, float angle) { }
     }
 
+    [Flags]
+    public enum DepthTextureMode { None = 0, Depth = 1, DepthNormals = 2, MotionVectors = 4 }
+
+    public enum CameraType { Game = 1, SceneView = 2, Preview = 4, VR = 8, Reflection = 16 }
+
     public sealed class Camera : Behaviour
     {
         public static Camera main { get { return null; } }
         public RenderTexture targetTexture { get; set; }
         public bool allowHDR { get; set; }
+        public DepthTextureMode depthTextureMode { get; set; }
+        public CameraType cameraType { get; set; }
+        public int pixelWidth { get { return 0; } }
+        public int pixelHeight { get { return 0; } }
     }
 
     public class Renderer : Component
@@ -85,6 +94,26 @@ namespace UnityEngine
     public sealed class Shader : Object
     {
         public static Shader Find(string name) { return null; }
+        public static int PropertyToID(string name) { return 0; }
+        public static Texture GetGlobalTexture(string name) { return null; }
+        public static Texture GetGlobalTexture(int nameID) { return null; }
+    }
+
+    public sealed class ComputeShader : Object
+    {
+        public int FindKernel(string name) { return 0; }
+        public bool HasKernel(string name) { return false; }
+        public void SetTexture(int kernelIndex, int nameID, Texture texture) { }
+        public void SetTexture(int kernelIndex, string name, Texture texture) { }
+        public void SetVector(int nameID, Vector4 val) { }
+        public void SetInt(int nameID, int val) { }
+        public void SetFloat(int nameID, float val) { }
+        public void Dispatch(int kernelIndex, int threadGroupsX, int threadGroupsY, int threadGroupsZ) { }
+    }
+
+    public static class Resources
+    {
+        public static T Load<T>(string path) where T : Object { return null; }
     }
 
     public class TextAsset : Object
@@ -94,7 +123,7 @@ namespace UnityEngine
 
     public enum FilterMode { Point = 0, Bilinear = 1, Trilinear = 2 }
     public enum TextureWrapMode { Repeat = 0, Clamp = 1, Mirror = 2, MirrorOnce = 3 }
-    public enum RenderTextureFormat { ARGB32 = 0, Depth = 1, ARGBHalf = 2, Default = 7, ARGBFloat = 11 }
+    public enum RenderTextureFormat { ARGB32 = 0, Depth = 1, ARGBHalf = 2, Default = 7, ARGBFloat = 11, RGHalf = 13 }
     public enum RenderTextureReadWrite { Default = 0, Linear = 1, sRGB = 2 }
     public enum RenderTextureMemoryless { None = 0, Color = 1, Depth = 2, MSAA = 4 }
     public enum VRTextureUsage { None = 0, OneEye = 1, TwoEyes = 2, DeviceSpecific = 3 }
@@ -234,6 +263,7 @@ namespace UnityEngine
     {
         public float x, y, z, w;
         public Vector4(float x, float y, float z, float w) { this.x = x; this.y = y; this.z = z; this.w = w; }
+        public static Vector4 zero { get { return new Vector4(); } }
     }
 
     public struct Quaternion
@@ -384,11 +414,45 @@ namespace UnityEngine.Rendering
         public void Release() { }
         public void Dispose() { }
         public void Blit(Texture source, RenderTargetIdentifier dest) { }
+        public void Blit(Texture source, RenderTargetIdentifier dest, Material mat) { }
+        public void Blit(RenderTargetIdentifier source, RenderTargetIdentifier dest) { }
+        public void Blit(RenderTargetIdentifier source, RenderTargetIdentifier dest, Material mat) { }
+        public void SetComputeTextureParam(ComputeShader computeShader, int kernelIndex, int nameID, RenderTargetIdentifier rt) { }
+        public void SetComputeTextureParam(ComputeShader computeShader, int kernelIndex, string name, RenderTargetIdentifier rt) { }
+        public void SetComputeVectorParam(ComputeShader computeShader, int nameID, Vector4 val) { }
+        public void SetComputeIntParam(ComputeShader computeShader, int nameID, int val) { }
+        public void SetComputeFloatParam(ComputeShader computeShader, int nameID, float val) { }
+        public void DispatchCompute(ComputeShader computeShader, int kernelIndex, int threadGroupsX, int threadGroupsY, int threadGroupsZ) { }
     }
+
+    public enum BuiltinRenderTextureType { None = 0, CameraTarget = 2 }
 
     public struct RenderTargetIdentifier
     {
         public RenderTargetIdentifier(Texture tex) { }
+        public RenderTargetIdentifier(BuiltinRenderTextureType type) { }
+        public RenderTargetIdentifier(int nameID) { }
         public static implicit operator RenderTargetIdentifier(Texture tex) { return new RenderTargetIdentifier(); }
+        public static implicit operator RenderTargetIdentifier(BuiltinRenderTextureType type) { return new RenderTargetIdentifier(); }
+    }
+
+    public struct ScriptableRenderContext
+    {
+        public void ExecuteCommandBuffer(CommandBuffer commandBuffer) { }
+        public void Submit() { }
+    }
+
+    public class ProfilingSampler
+    {
+        public ProfilingSampler(string name) { }
+        public string name { get { return null; } }
+    }
+
+    public abstract class RenderPipelineAsset : ScriptableObject { }
+
+    public sealed class GraphicsSettings : Object
+    {
+        public static RenderPipelineAsset defaultRenderPipeline { get { return null; } set { } }
+        public static RenderPipelineAsset currentRenderPipeline { get { return null; } }
     }
 }

@@ -2,11 +2,15 @@
 // coloured shapes, a moving camera with the RLMiniStylerCamera component), fills in every exported
 // model found in Assets/RLMiniStyler/Models and every texture in Assets/RLMiniStyler/Styles, and saves
 // it as Assets/RLMiniStyler/Scenes/RLMiniStylerSample.unity. Run it again after adding models.
+// In URP (the project's default) the materials use URP's Lit shader and the camera is stylised by the
+// renderer feature on Settings/RLMiniStyler_URP_Renderer.asset; in the built-in pipeline by the
+// component's OnRenderImage.
 using System.Collections.Generic;
 using RLMiniStyler.Sample;
 using UnityEditor;
 using UnityEditor.SceneManagement;
 using UnityEngine;
+using UnityEngine.Rendering;
 
 namespace RLMiniStyler.SampleEditor
 {
@@ -17,6 +21,7 @@ namespace RLMiniStyler.SampleEditor
         public const string StylesFolder = Root + "/Styles";
         public const string ScenesFolder = Root + "/Scenes";
         public const string ScenePath = ScenesFolder + "/RLMiniStylerSample.unity";
+        public const string UrpAssetPath = Root + "/Settings/RLMiniStyler_URP.asset";
 
         [MenuItem("RLMiniStyler/Create Sample Scene")]
         public static void CreateSampleScene()
@@ -42,7 +47,7 @@ namespace RLMiniStyler.SampleEditor
             Selection.activeGameObject = camera.gameObject;
 
             var message = "Saved " + ScenePath + " with " + styler.models.Count + " model(s) and " +
-                          styler.styles.Count + " style texture(s).";
+                          styler.styles.Count + " style texture(s).\n\nRender pipeline: " + PipelineDescription() + ".";
             if (styler.models.Count == 0)
                 message += "\n\nNo exported models were found in " + ModelsFolder + ": export them there " +
                            "(unity_sample/README.md) and run this menu item again.";
@@ -83,9 +88,21 @@ namespace RLMiniStyler.SampleEditor
             Paint(centre, new Color(0.9f, 0.9f, 0.85f));
         }
 
+        static string PipelineDescription()
+        {
+            var pipeline = GraphicsSettings.currentRenderPipeline;
+            if (pipeline == null)
+                return "built-in (the RLMiniStylerCamera component stylises in OnRenderImage)";
+            var path = AssetDatabase.GetAssetPath(pipeline);
+            return path == UrpAssetPath
+                ? "URP, " + path + " (its renderer has the RLMiniStyler renderer feature)"
+                : pipeline.name + " (" + path + "): make sure its renderer has the RLMiniStyler renderer feature";
+        }
+
         static void Paint(GameObject go, Color color)
         {
-            var shader = Shader.Find("Standard");
+            var shader = Shader.Find(GraphicsSettings.currentRenderPipeline != null
+                ? "Universal Render Pipeline/Lit" : "Standard");
             if (shader == null)
                 return;
             var material = new Material(shader);

@@ -1,7 +1,8 @@
 // The JSON sidecar that `rlministyler export` writes next to each model (OUT.json), read with
 // JsonUtility. Every public field below is a key the sample reads; tests/test_unity_sample.py parses
 // this file and fails if the exporter stops writing one of them. A field marked [OnlyForVariant]
-// is only written for those variants. Keys the sample does not need (checksums, verification, ...)
+// is only written for those variants; one marked [OptionalInSidecar] may be absent (older exports),
+// and the test checks its type only when it is there. Keys the sample does not need (checksums, verification, ...)
 // are not declared, and JsonUtility skips them.
 using System;
 using System.Collections.Generic;
@@ -16,6 +17,10 @@ namespace RLMiniStyler.Sample
         public readonly string[] variants;
         public OnlyForVariantAttribute(params string[] variants) { this.variants = variants; }
     }
+
+    /// <summary>Marks a sidecar field that exports may leave out; the field's initial value stands then.</summary>
+    [AttributeUsage(AttributeTargets.Field)]
+    public sealed class OptionalInSidecarAttribute : Attribute { }
 
     [Serializable]
     public class SidecarTensor
@@ -68,11 +73,19 @@ namespace RLMiniStyler.Sample
         public SidecarFiles files;
         [OnlyForVariant("split")] public SidecarStyleEncoder style_encoder;
         [OnlyForVariant("baked")] public string style_file;
+        // Exports with --internal-scale / --upsample: the graph downscales its input itself, runs at that
+        // scale and upsamples (bilinear or guided by the full-resolution input), so it is fed the whole frame.
+        [OptionalInSidecar] public float internal_scale = 1f;   // 0 is read as absent too
+        [OptionalInSidecar] public string upsample;         // "bilinear" or "guided"; absent: no in-graph resize
 
         public bool IsSplit { get { return variant == "split"; } }
         public bool IsFull { get { return variant == "full"; } }
         public bool IsBaked { get { return variant == "baked"; } }
         public bool HasStaticSize { get { return static_size != null && static_size.Length == 2 && static_size[0] > 0; } }
+        /// <summary>The model resizes inside its graph, so it takes the frame at full resolution.</summary>
+        public bool TakesFullResolution { get { return InternalScale < 1f || !string.IsNullOrEmpty(upsample); } }
+        /// <summary>The scale the network's body runs at, relative to its input.</summary>
+        public float InternalScale { get { return internal_scale > 0f && internal_scale <= 1f ? internal_scale : 1f; } }
 
         /// <summary>Parses and checks a sidecar; throws FormatException with a readable message.</summary>
         public static ExportSidecar Parse(string json, string label)
@@ -121,6 +134,10 @@ namespace RLMiniStyler.Sample
                 p.Add("value_range must be [0, 1] (Unity textures are 0..1)");
             if (size_multiple < 1)
                 p.Add("size_multiple must be at least 1");
+            if (internal_scale < 0f || internal_scale > 1f)
+                p.Add("internal_scale " + internal_scale + " is outside (0, 1]");
+            if (!string.IsNullOrEmpty(upsample) && upsample != "bilinear" && upsample != "guided")
+                p.Add("unknown upsample '" + upsample + "' (this sample knows bilinear and guided)");
             if (IsFull && (inputs == null || inputs.Length != 2))
                 p.Add("a full model has two inputs (content, style)");
             if (IsBaked && inputs != null && inputs.Length != 1)
@@ -173,7 +190,8 @@ namespace RLMiniStyler.Sample
         }
 
         /// <summary>Network input size for a frame of `width` x `height` scaled by 1/`divisor`:
-        /// the static size when there is one, else rounded to the size multiple (at least min_size).</summary>
+        /// the static size when there is one, else rounded to the size multiple (at least min_size). A model
+        /// that resizes inside its graph (TakesFullResolution) gets the whole frame whatever the divisor.</summary>
         public void NetworkSize(int width, int height, int divisor, out int netWidth, out int netHeight)
         {
             if (HasStaticSize)
@@ -182,6 +200,8 @@ namespace RLMiniStyler.Sample
                 netWidth = static_size[1];
                 return;
             }
+            if (TakesFullResolution)
+                divisor = 1;
             netWidth = RoundToMultiple(width / (float)Mathf.Max(1, divisor));
             netHeight = RoundToMultiple(height / (float)Mathf.Max(1, divisor));
         }

@@ -1,18 +1,20 @@
 // Stylises every frame of the camera it sits on with a model exported by `rlministyler export
 // --target sentis`, at a chosen step, and shows the frame rate with the effect on and off.
 //
-// Built-in render pipeline: the work happens in OnRenderImage (see unity_sample/README.md for why, and
-// for porting the three calls in Stylize() to a URP renderer feature).
+// The settings, model selection, keys and readout, for every render pipeline. The frame itself is
+// stylised by StylerFrameCore, reached through one of two thin adapters: OnRenderImage below
+// (built-in render pipeline) or RLMiniStylerRenderPass (URP renderer feature), which calls
+// RenderFrame. See unity_sample/README.md.
 #if RLMINISTYLER_SENTIS_2_1
 using Unity.Sentis;
 #else
 using Unity.InferenceEngine;
 #endif
 using System;
-using System.Collections;
 using System.Collections.Generic;
 using System.Text;
 using UnityEngine;
+using UnityEngine.Rendering;
 
 namespace RLMiniStyler.Sample
 {
@@ -73,14 +75,25 @@ namespace RLMiniStyler.Sample
 
         [Tooltip("Run the network at 1, 1/2 or 1/4 of the camera's resolution and upscale bilinearly. " +
                  "Cost falls with the pixel count (about 4x per halving); the image gets softer. Ignored for " +
-                 "models exported with --size (they run at their static size).")]
+                 "models exported with --size (they run at their static size) and for models that resize " +
+                 "inside their graph (--internal-scale / --upsample: they are fed the full frame).")]
         public ResolutionScale resolutionScale = ResolutionScale.Half;
 
         [Tooltip("1: the whole network runs every frame. N > 1: it is spread over N frames with " +
-                 "ScheduleIterable (a 1/N share of the layers each frame); the picture updates every N frames " +
-                 "and lags the camera by N frames.")]
+                 "ScheduleIterable (a 1/N share of the layers each frame), and every frame in between shows the " +
+                 "last result warped by the camera's motion vectors (Reproject With Motion Vectors).")]
         [Range(1, 8)]
         public int framesPerInference = 1;
+
+        [Tooltip("With Frames Per Inference > 1: warp the last result to each new frame with the camera's motion " +
+                 "vectors (needs compute shaders). Where the warp is wrong (something uncovered) the current frame " +
+                 "plus the last result's stylisation offset is shown. Off: the last result is shown as it is.")]
+        public bool reprojectWithMotionVectors = true;
+
+        [Tooltip("Largest colour difference (0..1 per channel, camera colour space) between the current frame and " +
+                 "what the shown result's input saw at the warped position before a pixel counts as disoccluded.")]
+        [Range(0.01f, 1f)]
+        public float disocclusionThreshold = 0.12f;
 
         [Header("Measuring")]
         [Tooltip("Stylise the camera image (key T toggles, to compare the frame rate with and without).")]
@@ -108,18 +121,12 @@ namespace RLMiniStyler.Sample
         BackendType m_BuiltBackend;
         bool m_SelectionDirty = true;
 
-        // Per-frame resources: allocated once, again only when the frame or network size changes
-        RenderTexture m_InputRT;        // network-sized copy of the camera image (sRGB-encoded values)
-        RenderTexture m_HalfRT;         // intermediate for the 1/4 scale (two 2:1 box-filtered halvings)
-        RenderTexture m_OutputRT;       // the network's output
-        Tensor<float> m_Content;        // (1, 3, H, W) network input
-        int m_FrameWidth, m_FrameHeight, m_NetWidth, m_NetHeight;
-        ResolutionScale m_AllocScale;
-
-        // Spreading over frames
-        IEnumerator m_Pending;
-        int m_LayersPerFrame;
-        bool m_HasResult;
+        // The frame: resources, spreading over frames, reprojection
+        readonly StylerFrameCore m_Core = new StylerFrameCore();
+        int m_FrameWidth, m_FrameHeight;
+        string m_Pipeline = "built-in (OnRenderImage)";
+        DepthTextureMode m_SavedDepthMode;
+        bool m_DepthModeSet;
 
         // Measuring
         FrameStats m_On, m_Off;
@@ -150,6 +157,8 @@ namespace RLMiniStyler.Sample
             m_Error = null;
             m_FrameWidth = Mathf.Max(8, Screen.width);
             m_FrameHeight = Mathf.Max(8, Screen.height);
+            if (GraphicsSettings.currentRenderPipeline != null)
+                m_Pipeline = "scriptable pipeline without the RLMiniStyler renderer feature (nothing rendered yet)";
             BuildSlots();
             ApplySelection();   // warms up the first model now, not on the first frame
         }
@@ -161,6 +170,7 @@ namespace RLMiniStyler.Sample
                 QualitySettings.vSyncCount = m_SavedVSync;
                 Application.targetFrameRate = m_SavedTargetFrameRate;
             }
+            RestoreDepthMode();
             ReleaseAll();
         }
 
@@ -337,11 +347,11 @@ namespace RLMiniStyler.Sample
             try
             {
                 var clock = System.Diagnostics.Stopwatch.StartNew();
-                m_Pending = null;                       // abandon a half-scheduled frame
+                m_Core.Abandon();                       // abandon a half-scheduled frame
                 m_Slot = slot;
                 EnsureResources(m_FrameWidth, m_FrameHeight);
                 var encoded = slot.EnsureStyle(choice.texture, styleSize);
-                var warmupMs = slot.Select(shown, trimAllStepsModels, m_Content);
+                var warmupMs = slot.Select(shown, trimAllStepsModels, m_Core.Content);
                 var changed = shown != m_ShownStep || styleIndex != m_ShownChoice;
                 m_ShownStep = shown;
                 m_ShownChoice = styleIndex;
@@ -363,46 +373,18 @@ namespace RLMiniStyler.Sample
         // ----------------------------------------------------------------------------------------------
         // Resources
 
+        public bool WantsReprojection { get { return framesPerInference > 1 && reprojectWithMotionVectors; } }
+
         void EnsureResources(int frameWidth, int frameHeight)
         {
-            if (m_Slot == null)
-                return;
-            int netWidth, netHeight;
-            m_Slot.meta.NetworkSize(frameWidth, frameHeight, (int)resolutionScale, out netWidth, out netHeight);
-            if (m_Content != null && netWidth == m_NetWidth && netHeight == m_NetHeight &&
-                frameWidth == m_FrameWidth && frameHeight == m_FrameHeight && m_AllocScale == resolutionScale)
-                return;
-
-            ReleaseFrameResources();
             m_FrameWidth = frameWidth;
             m_FrameHeight = frameHeight;
-            m_NetWidth = netWidth;
-            m_NetHeight = netHeight;
-            m_AllocScale = resolutionScale;
-            m_InputRT = FrameTextures.Create(netWidth, netHeight, false, "RLMiniStyler input");
-            if (frameWidth >= 3 * netWidth && !m_Slot.meta.HasStaticSize)
-                m_HalfRT = FrameTextures.Create(Mathf.Max(1, frameWidth / 2), Mathf.Max(1, frameHeight / 2), false,
-                                                "RLMiniStyler half");
-            m_OutputRT = FrameTextures.Create(netWidth, netHeight, true, "RLMiniStyler output");
-            m_Content = new Tensor<float>(new TensorShape(1, 3, netHeight, netWidth));
-            m_HasResult = false;
-        }
-
-        void ReleaseFrameResources()
-        {
-            m_Pending = null;
-            m_HasResult = false;
-            FrameTextures.Release(ref m_InputRT);
-            FrameTextures.Release(ref m_HalfRT);
-            FrameTextures.Release(ref m_OutputRT);
-            if (m_Content != null)
-                m_Content.Dispose();
-            m_Content = null;
+            m_Core.EnsureResources(m_Slot, frameWidth, frameHeight, (int)resolutionScale, WantsReprojection);
         }
 
         void ReleaseSlots()
         {
-            m_Pending = null;
+            m_Core.Abandon();
             m_Slot = null;
             foreach (var slot in m_Slots)
                 slot.Dispose();
@@ -411,7 +393,7 @@ namespace RLMiniStyler.Sample
 
         void ReleaseAll()
         {
-            ReleaseFrameResources();
+            m_Core.ReleaseFrameResources();
             ReleaseSlots();
             m_SlotsBuilt = false;
             m_SelectionDirty = true;
@@ -420,7 +402,7 @@ namespace RLMiniStyler.Sample
         void Fail(Exception e)
         {
             m_Error = e.Message;
-            m_Pending = null;
+            m_Core.Abandon();
             Debug.LogException(e, this);
         }
 
@@ -466,6 +448,34 @@ namespace RLMiniStyler.Sample
             }
             if (m_SelectionDirty)
                 ApplySelection();
+            UpdateDepthMode();
+        }
+
+        /// <summary>Built-in pipeline: ask the camera for motion vectors (and depth) while reprojecting.</summary>
+        void UpdateDepthMode()
+        {
+            var wanted = WantsReprojection && GraphicsSettings.currentRenderPipeline == null;
+            if (wanted == m_DepthModeSet)
+                return;
+            var cam = GetComponent<Camera>();
+            if (wanted)
+            {
+                m_SavedDepthMode = cam.depthTextureMode;
+                cam.depthTextureMode = m_SavedDepthMode | DepthTextureMode.MotionVectors | DepthTextureMode.Depth;
+            }
+            else
+            {
+                cam.depthTextureMode = m_SavedDepthMode;
+            }
+            m_DepthModeSet = wanted;
+        }
+
+        void RestoreDepthMode()
+        {
+            if (!m_DepthModeSet)
+                return;
+            GetComponent<Camera>().depthTextureMode = m_SavedDepthMode;
+            m_DepthModeSet = false;
         }
 
         /// <summary>The nearest step above (direction +1) or below (-1) the shown one that a model for the
@@ -504,74 +514,51 @@ namespace RLMiniStyler.Sample
             m_SelectionDirty = true;
         }
 
+        static readonly int s_BuiltInMotionVectors = Shader.PropertyToID("_CameraMotionVectorsTexture");
+
+        // The built-in pipeline's adapter.
         void OnRenderImage(RenderTexture source, RenderTexture destination)
         {
+            m_Pipeline = "built-in (OnRenderImage)";
+            var motion = WantsReprojection ? Shader.GetGlobalTexture(s_BuiltInMotionVectors) : null;
+            Texture result;
+            if (!RenderFrame(ImmediateFrameCommands.Instance, source, motion, m_Pipeline, out result))
+                result = source;
+            Graphics.Blit(result, destination);
+        }
+
+        /// <summary>Stylises one frame of this camera with `cmd` (run now or recorded); the adapters call it.
+        /// `motion` is the camera's motion-vector texture or null. Returns false (and result = source) when
+        /// the effect is off or failed; else `result` is what to show, to be copied to the camera target.</summary>
+        public bool RenderFrame(IFrameCommands cmd, Texture source, Texture motion, string pipeline, out Texture result)
+        {
+            m_Pipeline = pipeline;
             m_FrameRendered = true;
             m_FrameWasStylized = false;
-            if (!IsStylizing)
-            {
-                Graphics.Blit(source, destination);
-                return;
-            }
+            result = source;
+            if (!IsStylizing || source == null)
+                return false;
             try
             {
                 EnsureResources(source.width, source.height);
-                Stylize(source);
-                Graphics.Blit(m_HasResult ? m_OutputRT : source, destination);
+                result = m_Core.Render(cmd, m_Slot, source, motion, framesPerInference, reprojectWithMotionVectors,
+                                       disocclusionThreshold);
                 m_FrameWasStylized = true;
+                return true;
             }
             catch (Exception e)
             {
                 Fail(e);
-                Graphics.Blit(source, destination);
+                result = source;
+                return false;
             }
         }
 
-        /// <summary>camera image -> content tensor -> network -> output texture. With framesPerInference N > 1,
-        /// a new frame is captured only when the previous one is finished, and each call schedules a 1/N share
-        /// of the layers.</summary>
-        void Stylize(RenderTexture source)
+        /// <summary>A problem an adapter found (shown on the readout until the selection changes).</summary>
+        public void ReportProblem(string problem)
         {
-            if (framesPerInference <= 1)
-            {
-                m_Pending = null;
-                Capture(source);
-                m_Slot.Schedule(m_Content);
-                TextureConverter.RenderToTexture(m_Slot.Output(), m_OutputRT, new TextureTransform());
-                m_HasResult = true;
-                return;
-            }
-            if (m_Pending == null)
-            {
-                Capture(source);
-                m_Pending = m_Slot.ScheduleIterable(m_Content);
-                // +1: the enumerator reports the end one MoveNext after the last layer
-                m_LayersPerFrame = Mathf.Max(1, Mathf.CeilToInt((m_Slot.ActiveLayerCount + 1) / (float)framesPerInference));
-            }
-            for (var i = 0; i < m_LayersPerFrame; i++)
-            {
-                if (m_Pending.MoveNext())
-                    continue;
-                m_Pending = null;
-                TextureConverter.RenderToTexture(m_Slot.Output(), m_OutputRT, new TextureTransform());
-                m_HasResult = true;
-                break;
-            }
-        }
-
-        void Capture(RenderTexture source)
-        {
-            // Downscale with bilinear blits (2:1 steps average 2x2 pixels), encode to sRGB, clamp HDR.
-            if (m_HalfRT != null)
-            {
-                Graphics.Blit(source, m_HalfRT);
-                Graphics.Blit(m_HalfRT, m_InputRT);
-            }
-            else
-            {
-                Graphics.Blit(source, m_InputRT);
-            }
-            TextureConverter.ToTensor(m_InputRT, m_Content, new TextureTransform());
+            if (!m_Problems.Contains(problem))
+                m_Problems.Add(problem);
         }
 
         // ----------------------------------------------------------------------------------------------
@@ -619,12 +606,37 @@ namespace RLMiniStyler.Sample
                     sb.Append("   style ").Append(m_Choices[m_ShownChoice].Label)
                       .Append(" (").Append(m_ShownChoice + 1).Append('/').Append(m_Choices.Count).Append(')');
                 sb.Append('\n');
-                sb.Append("backend ").Append(backend).Append("   network ").Append(m_NetWidth).Append('x').Append(m_NetHeight)
+                sb.Append("pipeline ").Append(m_Pipeline).Append("   backend ").Append(backend).Append('\n');
+                sb.Append("network ").Append(m_Core.NetWidth).Append('x').Append(m_Core.NetHeight)
                   .Append(" for a ").Append(m_FrameWidth).Append('x').Append(m_FrameHeight).Append(" frame");
-                sb.Append(meta.HasStaticSize ? " (static size)" : " (1/" + (int)resolutionScale + ")");
-                sb.Append(framesPerInference > 1
-                    ? "   spread over " + framesPerInference + " frames (" + m_LayersPerFrame + " of " + m_Slot.ActiveLayerCount + " layers a frame)"
-                    : "   whole network every frame");
+                if (meta.HasStaticSize)
+                    sb.Append(" (static size)");
+                else if (meta.TakesFullResolution)
+                    sb.Append(" (full frame in)");
+                else
+                    sb.Append(" (1/").Append((int)resolutionScale).Append(')');
+                sb.Append("   internal scale ").Append(meta.InternalScale.ToString("0.###"));
+                if (!string.IsNullOrEmpty(meta.upsample))
+                    sb.Append(" (").Append(meta.upsample).Append(" upsampling)");
+                sb.Append('\n');
+                sb.Append("N = ").Append(framesPerInference);
+                if (framesPerInference > 1)
+                {
+                    sb.Append(": frame ").Append(m_Core.FramesIntoInference + 1).Append(" of ").Append(framesPerInference)
+                      .Append(", ").Append(m_Core.LayersPerFrame).Append(" of ").Append(m_Slot.ActiveLayerCount).Append(" layers a frame");
+                    if (!reprojectWithMotionVectors)
+                        sb.Append(", last result shown as it is");
+                    else if (m_Core.Reprojected)
+                        sb.Append(", reprojected with motion vectors");
+                    else if (!m_Core.CanReproject)
+                        sb.Append(", no reprojection (no compute shaders or shader missing)");
+                    else
+                        sb.Append(", not reprojected (no motion vectors this frame)");
+                }
+                else
+                {
+                    sb.Append(": whole network every frame");
+                }
                 sb.Append('\n');
             }
             sb.Append("stylise ON : ").Append(m_On.Describe()).Append('\n');

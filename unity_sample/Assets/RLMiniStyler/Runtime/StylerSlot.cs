@@ -8,7 +8,6 @@ using Unity.Sentis;
 using Unity.InferenceEngine;
 #endif
 using System;
-using System.Collections;
 using System.Collections.Generic;
 using System.Diagnostics;
 using UnityEngine;
@@ -244,7 +243,7 @@ namespace RLMiniStyler.Sample
 
         int WarmUp(Tensor<float> content)
         {
-            BindInputs(content);
+            Bind(content);
             var layers = 0;
             var schedule = m_Active.ScheduleIterable();
             while (schedule.MoveNext())
@@ -256,7 +255,8 @@ namespace RLMiniStyler.Sample
             return Mathf.Max(1, layers);
         }
 
-        void BindInputs(Tensor<float> content)
+        /// <summary>Sets the active worker's inputs: `content` and the style tensors.</summary>
+        public void Bind(Tensor<float> content)
         {
             // By position, not name: a trimmed model keeps the input order but not always the names.
             m_Active.SetInput(m_ContentInput, content);
@@ -267,19 +267,8 @@ namespace RLMiniStyler.Sample
                     m_Active.SetInput(m_StyleCodeInputs[i], m_StyleCode[i]);
         }
 
-        /// <summary>Schedules the whole network for `content` (non-blocking on the GPU backends).</summary>
-        public void Schedule(Tensor<float> content)
-        {
-            BindInputs(content);
-            m_Active.Schedule();
-        }
-
-        /// <summary>Schedules the network a layer per MoveNext, to spread it over several frames.</summary>
-        public IEnumerator ScheduleIterable(Tensor<float> content)
-        {
-            BindInputs(content);
-            return m_Active.ScheduleIterable();
-        }
+        /// <summary>The worker that shows the selected step; schedule it after Bind.</summary>
+        public Worker ActiveWorker { get { return m_Active; } }
 
         /// <summary>The stylised frame of the last schedule; owned by the worker (do not dispose; valid until
         /// the next schedule).</summary>

@@ -1,0 +1,100 @@
+// Binds and dispatches Resources/RLMiniStylerReprojection.compute: the last network result warped to
+// the current frame by the motion vectors, with the disocclusion fallback. Its textures are made
+// once per frame size; a frame allocates nothing.
+using UnityEngine;
+
+namespace RLMiniStyler.Sample
+{
+    public sealed class MotionReprojection
+    {
+        public const string ShaderResource = "RLMiniStylerReprojection";
+
+        static readonly int s_Source = Shader.PropertyToID("_Source");
+        static readonly int s_MotionVectors = Shader.PropertyToID("_MotionVectors");
+        static readonly int s_PreviousDisplacement = Shader.PropertyToID("_PreviousDisplacement");
+        static readonly int s_Stylised = Shader.PropertyToID("_Stylised");
+        static readonly int s_ShownCapture = Shader.PropertyToID("_ShownCapture");
+        static readonly int s_CurrentSmall = Shader.PropertyToID("_CurrentSmall");
+        static readonly int s_Displacement = Shader.PropertyToID("_Displacement");
+        static readonly int s_Output = Shader.PropertyToID("_Output");
+        static readonly int s_FrameSize = Shader.PropertyToID("_FrameSize");
+        static readonly int s_Settings = Shader.PropertyToID("_Settings");
+        static readonly int s_Flags = Shader.PropertyToID("_Flags");
+
+        readonly ComputeShader m_Shader;
+        readonly int m_Kernel;
+        RenderTexture m_Previous, m_Next;   // displacement ping-pong
+        RenderTexture m_Output;
+        int m_Width, m_Height;
+
+        MotionReprojection(ComputeShader shader)
+        {
+            m_Shader = shader;
+            m_Kernel = shader.FindKernel("Reproject");
+        }
+
+        /// <summary>Null where compute shaders are missing or the shader is not in the build.</summary>
+        public static MotionReprojection TryCreate()
+        {
+            if (!SystemInfo.supportsComputeShaders)
+                return null;
+            var shader = Resources.Load<ComputeShader>(ShaderResource);
+            return shader != null ? new MotionReprojection(shader) : null;
+        }
+
+        public RenderTexture Output { get { return m_Output; } }
+
+        public void EnsureSize(int width, int height)
+        {
+            if (m_Output != null && width == m_Width && height == m_Height)
+                return;
+            Release();
+            m_Width = width;
+            m_Height = height;
+            m_Previous = Create(width, height, RenderTextureFormat.ARGBHalf, "RLMiniStyler displacement A");
+            m_Next = Create(width, height, RenderTextureFormat.ARGBHalf, "RLMiniStyler displacement B");
+            m_Output = Create(width, height, RenderTextureFormat.ARGBHalf, "RLMiniStyler reprojected");
+        }
+
+        static RenderTexture Create(int width, int height, RenderTextureFormat format, string name)
+        {
+            // Linear (no sRGB conversion): displacements are data, and the output holds the camera's values.
+            var rt = new RenderTexture(width, height, 0, format, RenderTextureReadWrite.Linear);
+            rt.name = name;
+            rt.enableRandomWrite = true;
+            rt.filterMode = FilterMode.Bilinear;
+            rt.wrapMode = TextureWrapMode.Clamp;
+            rt.Create();
+            return rt;
+        }
+
+        /// <summary>Records one reprojection: updates the displacement chains and writes Output.</summary>
+        public void Dispatch(IFrameCommands cmd, Texture source, Texture motion, Texture stylised, Texture shownCapture,
+                             Texture currentSmall, bool captured, bool completed, float threshold)
+        {
+            cmd.SetTexture(m_Shader, m_Kernel, s_Source, source);
+            cmd.SetTexture(m_Shader, m_Kernel, s_MotionVectors, motion);
+            cmd.SetTexture(m_Shader, m_Kernel, s_PreviousDisplacement, m_Previous);
+            cmd.SetTexture(m_Shader, m_Kernel, s_Stylised, stylised);
+            cmd.SetTexture(m_Shader, m_Kernel, s_ShownCapture, shownCapture);
+            cmd.SetTexture(m_Shader, m_Kernel, s_CurrentSmall, currentSmall);
+            cmd.SetTexture(m_Shader, m_Kernel, s_Displacement, m_Next);
+            cmd.SetTexture(m_Shader, m_Kernel, s_Output, m_Output);
+            cmd.SetVector(m_Shader, s_FrameSize, new Vector4(m_Width, m_Height, 1f / m_Width, 1f / m_Height));
+            cmd.SetVector(m_Shader, s_Settings, new Vector4(threshold, 0f, 0f, 0f));
+            cmd.SetInt(m_Shader, s_Flags, (captured ? 1 : 0) | (completed ? 2 : 0));
+            cmd.Dispatch(m_Shader, m_Kernel, (m_Width + 7) / 8, (m_Height + 7) / 8);
+            var written = m_Next;
+            m_Next = m_Previous;
+            m_Previous = written;
+        }
+
+        public void Release()
+        {
+            FrameTextures.Release(ref m_Previous);
+            FrameTextures.Release(ref m_Next);
+            FrameTextures.Release(ref m_Output);
+            m_Width = m_Height = 0;
+        }
+    }
+}
