@@ -10,7 +10,7 @@ Three numbers per step:
   (grab, worker, draw; frames the model cannot keep up with are dropped).
 The Python runs go first, the browser after, so the two never share the cores.
 
-``python -m benchmarks.web_speed --screenshot FILE`` writes the README's screenshot instead: the
+``python -m rlministyler.benchmarks.web_speed --screenshot FILE`` writes the README's screenshot instead: the
 live page on the sample clip with a generated style (no third-party painting in it).
 """
 
@@ -45,7 +45,7 @@ def _b64_rgba(rgb: np.ndarray) -> str:
 
 
 def _python_rows(model: Path, style: Path, rgb: np.ndarray, frames: int, threads: int | None) -> list[dict]:
-    from runtime import Stylizer
+    from rlministyler.runtime import Stylizer
 
     stylizer = Stylizer(model, "cpu", threads=threads)
     stylizer.set_style(style)
@@ -123,8 +123,8 @@ def _live_rows(page, seconds: float) -> list[dict]:
 def run_web(model: Path, style: Path, content_bgr: np.ndarray, video: Path, out: Path, *, quick: bool,
             threads: int | None, say) -> dict:
     """The suite's rows (see the module docstring) and where the site and screenshot went."""
-    from runtime.web import build_site
-    from runtime.web_serve import serve_in_thread, url_of
+    from rlministyler.runtime.web import build_site
+    from rlministyler.runtime.web_serve import serve_in_thread, url_of
 
     if find_chromium() is None:
         say("web: Chromium not found; the web suite is skipped (install Debian's chromium)")
@@ -176,8 +176,8 @@ def generated_style(size: int = 256, seed: int = 3) -> np.ndarray:
 
 def screenshot(model: Path, video: Path, dest: Path, step: int = 3) -> Path:
     """The README's screenshot: the live page on ``video`` at ``step`` with the generated style."""
-    from runtime.web import build_site
-    from runtime.web_serve import serve_in_thread, url_of
+    from rlministyler.runtime.web import build_site
+    from rlministyler.runtime.web_serve import serve_in_thread, url_of
 
     with tempfile.TemporaryDirectory() as tmp:
         style = Path(tmp) / "stained_glass.png"

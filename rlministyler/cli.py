@@ -361,7 +361,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="sentis (Sentis / Inference Engine, default) or barracuda")
     u.set_defaults(func=_run_check_unity)
 
-    from rlministyler.runtime.web_cli import add_parser as add_web_parser  # argparse only: --help stays instant
+    from rlministyler.runtime.web_cli import (
+        add_parser as add_web_parser,  # argparse only: --help stays instant
+    )
 
     add_web_parser(sub, parse_steps)
 

@@ -13,13 +13,13 @@ import numpy as np
 import onnx
 import onnxruntime as ort
 import pytest
+from rlministyler.benchmarks.chromium import BrowserError, Chromium, find_chromium, write_y4m
+from rlministyler.runtime import Stylizer
+from rlministyler.runtime.web import build_site, web_dir
+from rlministyler.runtime.web_serve import serve_in_thread, url_of
 
-from benchmarks.chromium import BrowserError, Chromium, find_chromium, write_y4m
 from rlministyler.cli import main
 from rlministyler.errors import UserError
-from runtime import Stylizer
-from runtime.web import build_site, web_dir
-from runtime.web_serve import serve_in_thread, url_of
 from tests.web_page import HELPERS, stylize_in_page
 
 NO_CHROMIUM = ("Chromium not found (scripts/test.sh installs Debian's chromium with apt-get; "
@@ -42,7 +42,7 @@ def style_path(data_dir) -> Path:
 
 @pytest.fixture(scope="module")
 def models(tmp_path_factory, weights_dir, style_path, ort_web) -> dict[str, Path]:
-    from export.exporter import ExportOptions, export_model
+    from rlministyler.export.exporter import ExportOptions, export_model
 
     out = tmp_path_factory.mktemp("web_models")
     made = {}
@@ -324,7 +324,7 @@ def test_image_and_video_files_as_sources(browser, served, data_dir, tmp_path):
     status = page.evaluate("rlministyler.status()")
     assert status["error"] is None and status["source"] == "video", status
     # a style uploaded in the page is encoded there and used from the next frame on
-    from benchmarks.web_speed import generated_style
+    from rlministyler.benchmarks.web_speed import generated_style
 
     cv2.imwrite(str(tmp_path / "glass.png"), generated_style(300))
     page.set_files("#style-upload", [tmp_path / "glass.png"])
