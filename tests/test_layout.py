@@ -6,6 +6,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[1]
 
 BLOCK_TORCH = "import sys; sys.modules['torch'] = None; "
@@ -51,3 +53,22 @@ def test_gpu_build_of_onnxruntime_is_intact():
     except metadata.PackageNotFoundError:
         pytest.skip("onnxruntime-gpu is not installed here")
     assert "CUDAExecutionProvider" in ort.get_available_providers()
+
+
+@pytest.mark.parametrize(("command", "args", "extra"), [
+    ("stylize", ["in.png", "--style", "s.png", "-o", "out.png"], "rlministyler[torch]"),
+    ("export", ["--steps", "1", "-o", "x.onnx"], "rlministyler[torch]"),
+    ("train", ["--content-dir", ".", "--style-dir", ".", "--out", "run"], "rlministyler[torch]"),
+    ("bench", ["-o", "bench_out", "--quick"], "rlministyler[torch,bench]"),
+])
+def test_a_missing_extra_is_one_line_naming_it(command, args, extra, tmp_path):
+    """With torch not installed, the subcommands that need it say which extra to install."""
+    code = ("from rlministyler.cli import main; "
+            f"sys.exit(main({[command, *args]!r}))")
+    proc = subprocess.run([sys.executable, "-c", BLOCK_TORCH + code], cwd=tmp_path, capture_output=True,
+                          text=True)
+    assert proc.returncode == 2, proc.stderr
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in proc.stderr, proc.stderr
+    assert lines[0].startswith(f"rlministyler {command}: error: {command} needs PyTorch")
+    assert f"pip install '{extra}'" in lines[0]
