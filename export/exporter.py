@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import dataclasses
 import io
 import json
 import time
@@ -19,10 +20,22 @@ from rlministyler.training.stylizer import MAX_STEPS, MIN_SIZE, MULTIPLE
 from rlministyler.training.weights import resolve_checkpoint_dir, sha256_of, verify_official
 
 from rlministyler import __version__
+from rlministyler.constants import REWRITES
+from rlministyler.contract import (
+    FORMAT,
+    FORMAT_VERSION,
+    METADATA_KEY,
+    ExportMetadata,
+    Files,
+    Int8Summary,
+    Output,
+    StyleEncoder,
+    Tensor,
+    Verification,
+)
 from rlministyler.errors import UserError
 
 from .graphs import (
-    REWRITES,
     STYLE_CHANNELS,
     STYLE_TENSORS,
     BakedGraph,
@@ -35,15 +48,7 @@ from .graphs import (
     use_phase_upsampling,
 )
 from .precision import CALIBRATION_FRAMES, psnr
-
-VARIANTS = ("full", "split", "baked")
-TARGETS = ("onnxruntime", "sentis", "barracuda")
-PRECISIONS = ("fp32", "fp16", "int8")
-DEFAULT_REWRITES = {"onnxruntime": ("half-res-head", "fold-modulation", "depthwise-groups"), "sentis": (),
-                    "barracuda": ()}
-DEFAULT_OPSET = {"onnxruntime": 17, "sentis": 15, "barracuda": 9}
-OPSET_RANGE = {"onnxruntime": (9, 20), "sentis": (9, 15), "barracuda": (9, 9)}
-METADATA_KEY = "rlministyler"
+from .targets import PRECISIONS, TARGETS, VARIANTS, Variant
 
 
 @dataclass
@@ -65,7 +70,7 @@ class ExportOptions:
     style_size: int = 256
     verify: bool = True
     quiet: bool = False
-    rewrites: tuple[str, ...] | None = None  # None: the target's default (DEFAULT_REWRITES)
+    rewrites: tuple[str, ...] | None = None  # None: the target's default_rewrites
 
 
 @dataclass
@@ -103,24 +108,26 @@ def check_options(opts: ExportOptions) -> int:
         raise UserError(f"unknown target {opts.target!r}: use one of {', '.join(TARGETS)}")
     if opts.precision not in PRECISIONS:
         raise UserError(f"unknown precision {opts.precision!r}: use one of {', '.join(PRECISIONS)}")
-    if opts.variant == "baked" and opts.style is None:
-        raise UserError("--variant baked needs --style IMAGE: the style to fold into the model")
+    target, variant = TARGETS[opts.target], VARIANTS[opts.variant]
+    if variant.needs_style and opts.style is None:
+        raise UserError(f"--variant {variant.name} needs --style IMAGE: the style to fold into the model")
+    if opts.precision not in target.precisions:
+        raise UserError(f"--precision {opts.precision} cannot target {opts.target}: use "
+                        f"{' or '.join(target.precisions)}"
+                        + (" (Unity's importer has no QuantizeLinear/DequantizeLinear; Unity quantises "
+                           "weights itself with ModelQuantizer)" if target.importer else ""))
     if opts.precision == "int8":
-        if opts.target != "onnxruntime":
-            raise UserError(f"--precision int8 cannot target {opts.target}: Unity's importer has no "
-                            "QuantizeLinear/DequantizeLinear; use fp32 or fp16 (Unity quantises "
-                            "weights itself with ModelQuantizer)")
         if opts.calibration is None:
             raise UserError("--precision int8 needs --calibration DIR: a folder of typical frames")
         if not Path(opts.calibration).is_dir():
             raise UserError(f"calibration folder not found: {opts.calibration}")
-    if opts.target == "barracuda" and opts.size is None:
-        raise UserError("--target barracuda needs --size HxW: Barracuda imports static shapes only")
+    if target.static_size and opts.size is None:
+        raise UserError(f"--target {target.name} needs --size HxW: it imports static shapes only")
     unknown = [r for r in (opts.rewrites or ()) if r not in REWRITES]
     if unknown:
         raise UserError(f"unknown rewrite {unknown[0]!r}: use some of {', '.join(REWRITES)} or none")
-    lo, hi = OPSET_RANGE[opts.target]
-    opset = opts.opset or DEFAULT_OPSET[opts.target]
+    lo, hi = target.opsets
+    opset = opts.opset or target.opset
     if opts.precision == "int8":
         lo = max(lo, 13)  # per-channel QDQ needs the axis attribute of opset 13
     if not lo <= opset <= hi:
@@ -172,13 +179,13 @@ def _name_output_dims(model: onnx.ModelProto, size: tuple[int, int] | None) -> N
                 dim.dim_param = value
 
 
-def _set_metadata(model: onnx.ModelProto, meta: dict) -> None:
+def _set_metadata(model: onnx.ModelProto, meta: ExportMetadata) -> None:
     del model.metadata_props[:]
     entry = model.metadata_props.add()
-    entry.key, entry.value = METADATA_KEY, json.dumps(meta, sort_keys=True)
-    for key in ("variant", "steps", "precision", "target"):
+    entry.key, entry.value = METADATA_KEY, json.dumps(meta.to_dict(), sort_keys=True)
+    for key in ("variant", "steps", "precision", "target"):  # for tools that show the plain entries
         entry = model.metadata_props.add()
-        entry.key, entry.value = f"{METADATA_KEY}.{key}", str(meta[key])
+        entry.key, entry.value = f"{METADATA_KEY}.{key}", str(getattr(meta, key))
     model.producer_name, model.producer_version = "rlministyler", __version__
 
 
@@ -232,6 +239,7 @@ def _synthetic_pair(size: tuple[int, int]) -> tuple[np.ndarray, np.ndarray]:
 def export_model(opts: ExportOptions) -> ExportResult:
     """Export, simplify, convert, verify and write the model(s) plus the JSON sidecar."""
     opset = check_options(opts)
+    target, variant = TARGETS[opts.target], VARIANTS[opts.variant]
     log = (lambda *a: None) if opts.quiet else print
     start = time.perf_counter()
     ckpt_dir = resolve_checkpoint_dir(opts.checkpoint)
@@ -244,18 +252,18 @@ def export_model(opts: ExportOptions) -> ExportResult:
     if opts.verify_images:
         verify_content = _read_rgb(opts.verify_images[0], 0)
         verify_style = _read_rgb(opts.verify_images[1], opts.style_size)
-    if opts.variant == "baked" or verify_style is None:
+    if variant.needs_style or verify_style is None:
         verify_style = style_rgb if style_rgb is not None else verify_style
     calibration = _calibration_images(Path(opts.calibration), opts.size) if opts.calibration else None
 
     export_actor, export_builder = copy.deepcopy(actor), copy.deepcopy(builder)
-    rewrites = DEFAULT_REWRITES[opts.target] if opts.rewrites is None else tuple(opts.rewrites)
+    rewrites = target.default_rewrites if opts.rewrites is None else tuple(opts.rewrites)
     baked_code = None
-    if opts.variant == "baked" and "fold-modulation" in rewrites:
+    if variant.needs_style and "fold-modulation" in rewrites:
         with torch.no_grad():
             baked_code = actor.encode_style(to_tensor(style_rgb))
     applied = apply_rewrites(export_actor, export_builder, rewrites, baked_code)
-    if opts.target == "barracuda":
+    if target.dense_convs:
         use_phase_upsampling(export_builder)
         densify_grouped_convs(export_actor)
         densify_grouped_convs(export_builder)
@@ -263,8 +271,8 @@ def export_model(opts: ExportOptions) -> ExportResult:
     h, w = opts.size or (64, 64)
     dummy = torch.rand(1, 3, h, w)
     content_dims = {} if opts.size else {0: "batch", 2: "height", 3: "width"}
-    style_dims = {} if opts.target == "barracuda" else {2: "style_height", 3: "style_width"}
-    style_hw = (opts.size or (64, 64)) if opts.target == "barracuda" else (64, 64)
+    style_dims = {} if target.static_size else {2: "style_height", 3: "style_width"}
+    style_hw = (opts.size or (64, 64)) if target.static_size else (64, 64)
 
     models: dict[str, onnx.ModelProto] = {}
     if opts.variant == "full":
@@ -305,26 +313,26 @@ def export_model(opts: ExportOptions) -> ExportResult:
         files["style"] = out.with_name(f"{out.stem}_style.onnx")
     sidecar = out.with_suffix(".json")
     meta = _metadata(opts, opset, outputs, ckpt_dir, files, style_rgb)
-    meta["rewrites"] = applied
+    meta.rewrites = list(applied)
     if int8_summary:
-        meta["int8"] = int8_summary
-    result = ExportResult(list(files.values()), sidecar, meta, nodes_before,
+        meta.int8 = Int8Summary(**int8_summary)
+    result = ExportResult(list(files.values()), sidecar, meta.to_dict(), nodes_before,
                           sum(_node_count(m) for m in models.values()), 0.0)
     if opts.verify:  # in memory: a model that fails is never written
         if verify_content is None:
             verify_content, synthetic_style = _synthetic_pair(opts.size or (128, 160))
             verify_style = verify_style if verify_style is not None else synthetic_style
             log("verifying on a synthetic image pair (pass --verify CONTENT STYLE for real images)")
-        if opts.target == "barracuda":  # static style input: the frame size
+        if target.static_size:  # static style input: the frame size
             verify_style = _resize(verify_style, opts.size)
         _verify(result, models, opts, actor, builder, _fit(verify_content, opts.size), verify_style, log)
-        meta["verification"] = {"max_abs_diff": result.max_abs_diff, "psnr_db": result.psnr}
-        if result.float64_max_abs_diff:
-            meta["verification"]["float64_max_abs_diff"] = result.float64_max_abs_diff
+        meta.verification = Verification(max_abs_diff=result.max_abs_diff, psnr_db=result.psnr,
+                                         float64_max_abs_diff=result.float64_max_abs_diff or None)
+    result.metadata = meta.to_dict()
     for key, model in models.items():
-        _set_metadata(model, {**meta, "role": "style_encoder" if key == "style" else "frame"})
+        _set_metadata(model, dataclasses.replace(meta, role="style_encoder" if key == "style" else "frame"))
         _save(model, files[key])
-    _write_json(sidecar, meta)
+    _write_json(sidecar, result.metadata)
     result.seconds = time.perf_counter() - start
     return result
 
@@ -346,40 +354,35 @@ def _write_json(path: Path, data: dict) -> None:
 
 
 def _metadata(opts: ExportOptions, opset: int, outputs: list[str], ckpt_dir: Path,
-              files: dict[str, Path], style_rgb: np.ndarray | None) -> dict:
+              files: dict[str, Path], style_rgb: np.ndarray | None) -> ExportMetadata:
     h, w = opts.size if opts.size else ("height", "width")
     batch = 1 if opts.size else "batch"
-    frame_inputs = [{"name": "content", "shape": [batch, 3, h, w], "dtype": "float32"}]
-    style_shape = [1, 3, *(opts.size if opts.target == "barracuda" else ("style_height", "style_width"))]
-    if opts.variant == "full":
-        frame_inputs.append({"name": "style", "shape": style_shape, "dtype": "float32"})
-    tensors = [{"name": n, "shape": [1, STYLE_CHANNELS[n[len("style_"):]], 1, 1], "dtype": "float32"}
-               for n in STYLE_TENSORS]
-    if opts.variant == "split":
-        frame_inputs += tensors
+    frame_inputs = [Tensor("content", [batch, 3, h, w], "float32")]
+    static_style = TARGETS[opts.target].static_size
+    style_shape = [1, 3, *(opts.size if static_style else ("style_height", "style_width"))]
+    variant = VARIANTS[opts.variant]
+    tensors = {n: Tensor(n, [1, STYLE_CHANNELS[n[len("style_"):]], 1, 1], "float32") for n in STYLE_TENSORS}
+    tensors["style"] = Tensor("style", style_shape, "float32")
+    frame_inputs += [tensors[n] for n in variant.extra_inputs]
     official = verify_official(ckpt_dir)
-    meta = {
-        "format": "rlministyler-onnx", "format_version": 1, "package_version": __version__,
-        "variant": opts.variant, "steps": opts.steps, "all_steps": opts.all_steps,
-        "outputs": [{"name": n, "step": (i + 1 if opts.all_steps else opts.steps),
-                     "shape": [batch, 3, h, w], "dtype": "float32"} for i, n in enumerate(outputs)],
-        "inputs": frame_inputs, "layout": "NCHW", "color": "RGB", "value_range": [0.0, 1.0],
-        "size_multiple": MULTIPLE, "min_size": MIN_SIZE,
-        "static_size": list(opts.size) if opts.size else None,
-        "precision": opts.precision, "io_dtype": "float32", "opset": opset, "target": opts.target,
-        "checkpoint_sha256": {name: sha256_of(ckpt_dir / name) for name in official},
-        "checkpoint_official": all(official.values()),
-        "files": {"model": files["main"].name},
-    }
-    if opts.variant == "split":
-        meta["files"]["style_encoder"] = files["style"].name
-        meta["style_encoder"] = {"inputs": [{"name": "style", "shape": style_shape, "dtype": "float32"}],
-                                 "outputs": tensors}
-    if style_rgb is not None and opts.variant == "baked":
-        meta["style_sha256"] = sha256_of(Path(opts.style))
-        meta["style_file"] = Path(opts.style).name
-        meta["style_size"] = list(style_rgb.shape[:2])
-    return meta
+    baked = style_rgb is not None and opts.variant == "baked"
+    return ExportMetadata(
+        format=FORMAT, format_version=FORMAT_VERSION, package_version=__version__,
+        variant=opts.variant, steps=opts.steps, all_steps=opts.all_steps,
+        outputs=[Output(n, [batch, 3, h, w], "float32", i + 1 if opts.all_steps else opts.steps)
+                 for i, n in enumerate(outputs)],
+        inputs=frame_inputs, layout="NCHW", color="RGB", value_range=[0.0, 1.0],
+        size_multiple=MULTIPLE, min_size=MIN_SIZE, static_size=list(opts.size) if opts.size else None,
+        precision=opts.precision, io_dtype="float32", opset=opset, target=opts.target,
+        checkpoint_sha256={name: sha256_of(ckpt_dir / name) for name in official},
+        checkpoint_official=all(official.values()),
+        files=Files(model=files["main"].name,
+                    style_encoder=files["style"].name if variant.style_encoder else None),
+        style_encoder=(StyleEncoder([tensors["style"]], [tensors[n] for n in STYLE_TENSORS])
+                       if variant.style_encoder else None),
+        style_sha256=sha256_of(Path(opts.style)) if baked else None,
+        style_file=Path(opts.style).name if baked else None,
+        style_size=list(style_rgb.shape[:2]) if baked else None)
 
 
 def _calibration_images(folder: Path, size: tuple[int, int] | None) -> list[np.ndarray]:
@@ -400,18 +403,26 @@ def _calibration_images(folder: Path, size: tuple[int, int] | None) -> list[np.n
 def _calibration_feeds(opts: ExportOptions, images: list[np.ndarray], style_rgb: np.ndarray | None,
                        style_model: onnx.ModelProto | None) -> list[dict[str, np.ndarray]]:
     """Inputs for int8 calibration: each calibration frame with the style the model will see."""
-    import onnxruntime as ort
-
     if style_rgb is None:
         style_rgb = _synthetic_pair((MIN_SIZE, MIN_SIZE))[1]
-    style = to_tensor(style_rgb).numpy()
-    extra: dict[str, np.ndarray] = {}
-    if opts.variant == "full":
-        extra = {"style": style}
-    elif opts.variant == "split":
-        session = ort.InferenceSession(style_model.SerializeToString(), providers=["CPUExecutionProvider"])
-        extra = dict(zip(STYLE_TENSORS, session.run(list(STYLE_TENSORS), {"style": style}), strict=True))
+    extra = _style_feeds(VARIANTS[opts.variant], to_tensor(style_rgb).numpy(), style_model)
     return [{"content": to_tensor(img).numpy(), **extra} for img in images]
+
+
+def _style_feeds(variant: Variant, style: np.ndarray, style_model: onnx.ModelProto | None
+                 ) -> dict[str, np.ndarray]:
+    """The frame model's inputs besides the content, for ``variant``: the style image itself, the
+    style encoder's tensors, or nothing (baked)."""
+    import onnxruntime as ort
+
+    available = {"style": style}
+    if variant.style_encoder:
+        so = ort.SessionOptions()
+        so.log_severity_level = 3
+        session = ort.InferenceSession(style_model.SerializeToString(), so,
+                                       providers=["CPUExecutionProvider"])
+        available.update(zip(STYLE_TENSORS, session.run(list(STYLE_TENSORS), {"style": style}), strict=True))
+    return {name: available[name] for name in variant.extra_inputs}
 
 
 TOLERANCE = {"fp32": {"max_abs": 1e-3}, "fp16": {"psnr": 30.0}, "int8": {"psnr": 30.0}}
@@ -461,13 +472,7 @@ def _verify(result: ExportResult, models: dict[str, onnx.ModelProto], opts: Expo
     c = to_tensor(content).numpy()
     s = to_tensor(style).numpy()
     main = ort.InferenceSession(models["main"].SerializeToString(), so, providers=["CPUExecutionProvider"])
-    feeds = {"content": c}
-    if opts.variant == "full":
-        feeds["style"] = s
-    elif opts.variant == "split":
-        enc = ort.InferenceSession(models["style"].SerializeToString(), so,
-                                   providers=["CPUExecutionProvider"])
-        feeds.update(zip(STYLE_TENSORS, enc.run(list(STYLE_TENSORS), {"style": s}), strict=True))
+    feeds = {"content": c, **_style_feeds(VARIANTS[opts.variant], s, models.get("style"))}
     names = [o.name for o in main.get_outputs()]
     got = dict(zip(names, main.run(names, feeds), strict=True))
 

@@ -13,7 +13,9 @@ from rlministyler.training.model import Actor, Builder, StyleCode
 from torch import Tensor, nn
 from torch.nn import functional as F
 
-STYLE_TENSORS = tuple(f"style_{name}" for name in StyleCode._fields)
+from .targets import STYLE_TENSORS
+
+assert STYLE_TENSORS == tuple(f"style_{name}" for name in StyleCode._fields), "style tensors changed"
 STYLE_CHANNELS = {"f1_mean": 64, "f1_std": 64, "f2_mean": 64, "f2_std": 64, "w1": 64, "b1": 64,
                   "w2": 64, "b2": 64, "w12": 16, "b12": 16, "w13": 32, "b13": 32}
 
@@ -221,7 +223,6 @@ class _FoldedUpsample(nn.Module):
         return torch.relu(self.conv2(u))
 
 
-REWRITES = ("half-res-head", "fold-modulation", "depthwise-groups")
 
 
 def apply_rewrites(actor: Actor, builder: Builder, rewrites: tuple[str, ...],

@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import argparse
 import sys
+import textwrap
 from collections.abc import Callable, Sequence
 
 from . import __version__
+from .constants import MAX_STEPS as MAX_STEP
+from .constants import REWRITES
 from .errors import UserError
-
-MAX_STEP = 64  # the same bound as training.stylizer.MAX_STEPS, kept here so --help needs no torch
+from .export.targets import PRECISIONS, TARGETS, VARIANTS, table  # data only: no torch
 
 MAIN_EPILOG = """\
 the sequence: step 1 keeps most of the content, step 10 is strongly stylised; any style image
@@ -41,16 +43,11 @@ examples:
   rlministyler stylize chicago.jpg --style la_muse.jpg --stochastic --seed 7 -o sample.png
 """
 
-EXPORT_EPILOG = """\
-variants:
-  full    inputs content and style; the style pass runs once inside each inference
-  baked   the --style image folded into the model; input content only (one model per style)
-  split   two files: OUT.onnx (per frame: content + 12 style tensors) and OUT_style.onnx
-          (style image -> those tensors, run once per style)
-targets:
-  onnxruntime  opset 17, anything onnxruntime runs (int8 too)
-  sentis       Unity Sentis / Inference Engine: opset 15, no int8
-  barracuda    Unity Barracuda: opset 9, static --size, Resize replaced by exact DepthToSpace form
+EXPORT_EPILOG = "variants:\n" + "\n".join(
+    textwrap.fill(f"{v.name:<7} {v.summary}", 96, initial_indent="  ", subsequent_indent=" " * 10)
+    for v in VARIANTS.values()) + """
+targets (from export/targets.py):
+""" + table() + """
 Every export is simplified with onnxsim and verified against PyTorch in onnxruntime (fp32: max
 abs diff 1e-3; fp16: PSNR >= 30 dB; int8: PSNR >= 30 dB); a model that fails is not written.
 OUT.json next to the model holds the metadata (also inside the .onnx) for tools like Unity.
@@ -222,11 +219,9 @@ def _run_check_unity(args: argparse.Namespace) -> int:
 
 def _rewrites(text: str) -> tuple[str, ...]:
     names = () if text.strip().lower() == "none" else tuple(t.strip() for t in text.split(",") if t.strip())
-    # export.graphs.REWRITES, repeated so that --help needs no torch (a test keeps them equal)
-    known = ("half-res-head", "fold-modulation", "depthwise-groups")
     for name in names:
-        if name not in known:
-            raise argparse.ArgumentTypeError(f"unknown rewrite {name!r}: use {', '.join(known)} or none")
+        if name not in REWRITES:
+            raise argparse.ArgumentTypeError(f"unknown rewrite {name!r}: use {', '.join(REWRITES)} or none")
     return names
 
 
@@ -282,21 +277,21 @@ def build_parser() -> argparse.ArgumentParser:
                    help="number of steps to unroll (1..64); the output is step K")
     e.add_argument("--all-steps", action="store_true",
                    help="one output per step (step_1 .. step_K) to pick the step at run time")
-    e.add_argument("--variant", choices=("full", "split", "baked"), default="full",
+    e.add_argument("--variant", choices=tuple(VARIANTS), default="full",
                    help="full (default), split or baked; see below")
     e.add_argument("--style", metavar="IMAGE", help="style image: required for baked; used for "
                    "verification and int8 calibration otherwise")
     e.add_argument("--style-size", type=_non_negative, default=256, metavar="N",
                    help="scale the style image's shorter side to N before encoding (default 256; 0 keeps)")
-    e.add_argument("--target", choices=("onnxruntime", "sentis", "barracuda"), default="onnxruntime",
+    e.add_argument("--target", choices=tuple(TARGETS), default="onnxruntime",
                    help="engine to export for (default: onnxruntime)")
-    e.add_argument("--precision", choices=("fp32", "fp16", "int8"), default="fp32",
+    e.add_argument("--precision", choices=PRECISIONS, default="fp32",
                    help="fp32 (default); fp16 weights and compute with float32 inputs/outputs; "
                         "int8 static QDQ for CPU onnxruntime (needs --calibration)")
     e.add_argument("--calibration", metavar="DIR", help="folder of typical frames for int8 calibration")
     e.add_argument("--size", metavar="HxW", help="fix height and width (multiples of 4); default: dynamic")
-    e.add_argument("--opset", type=int, metavar="N", help="ONNX opset (default: 17 onnxruntime, "
-                   "15 sentis, 9 barracuda)")
+    e.add_argument("--opset", type=int, metavar="N", help="ONNX opset (default: " + ", ".join(
+                   f"{t.opset} {t.name}" for t in TARGETS.values()) + ")")
     e.add_argument("--checkpoint", metavar="DIR", help="weights folder (default: "
                    "$RLMINISTYLER_CHECKPOINT, else the download cache)")
     e.add_argument("--verify", nargs=2, metavar=("CONTENT", "STYLE"),

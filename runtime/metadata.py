@@ -1,18 +1,15 @@
-"""What an exported model says about itself: the metadata ``rlministyler export`` writes into the
-.onnx file (key ``rlministyler``) and into the JSON sidecar next to it."""
+"""What the runtime acts on in an exported model's metadata (the contract itself, keys, types and
+versions, is :mod:`rlministyler.contract`)."""
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 
+from rlministyler.contract import METADATA_KEY, ExportMetadata, loads
 from rlministyler.errors import UserError
 
-METADATA_KEY = "rlministyler"
-FORMAT = "rlministyler-onnx"
-FORMAT_VERSION = 1
-VARIANTS = ("full", "baked", "split")
+__all__ = ["METADATA_KEY", "ModelInfo", "from_session_metadata", "parse"]
 
 
 @dataclass(frozen=True)
@@ -50,36 +47,25 @@ class ModelInfo:
         return f"{self.path.name}: {self.variant} model, {steps}, {self.precision}, {size}{style}"
 
 
-def parse(meta: dict, path: Path) -> ModelInfo:
-    """Check that ``meta`` is ours and in a version we read, and pull out what the runtime needs."""
-    if meta.get("format") != FORMAT:
-        raise UserError(f"{path} has no rlministyler metadata: not a model exported by rlministyler")
-    if int(meta.get("format_version", 0)) > FORMAT_VERSION:
-        raise UserError(f"{path} was exported by a newer rlministyler (format "
-                        f"{meta['format_version']}); upgrade the runtime")
-    if meta.get("role") == "style_encoder":
-        frame = meta.get("files", {}).get("model", "the frame model")
-        raise UserError(f"{path} is the style encoder of a split model: run {frame} instead")
-    try:
-        variant = meta["variant"]
-        if variant not in VARIANTS:
-            raise UserError(f"{path}: unknown model variant {variant!r}")
-        outputs = {int(o["step"]): o["name"] for o in meta["outputs"]}
-        static = meta.get("static_size")
-        encoder = meta.get("style_encoder") or {}
-        encoder_file = meta.get("files", {}).get("style_encoder")
-        return ModelInfo(
-            path=path, variant=variant, steps=int(meta["steps"]), all_steps=bool(meta["all_steps"]),
-            outputs=outputs, frame_inputs=tuple(i["name"] for i in meta["inputs"]),
-            static_size=(int(static[0]), int(static[1])) if static else None,
-            size_multiple=int(meta.get("size_multiple", 4)), min_size=int(meta.get("min_size", 8)),
-            precision=str(meta.get("precision", "fp32")),
-            style_encoder=path.with_name(encoder_file) if encoder_file else None,
-            style_inputs=tuple(i["name"] for i in encoder.get("inputs", [])),
-            style_outputs=tuple(o["name"] for o in encoder.get("outputs", [])),
-            style_file=meta.get("style_file"), raw=meta)
-    except (KeyError, TypeError, ValueError, IndexError) as exc:
-        raise UserError(f"{path}: incomplete rlministyler metadata ({exc!r})") from None
+def parse(meta: dict | ExportMetadata, path: Path) -> ModelInfo:
+    """Check ``meta`` against the contract and pull out what the runtime needs."""
+    if not isinstance(meta, ExportMetadata):
+        meta = ExportMetadata.from_dict(meta, path)
+    if meta.role == "style_encoder":
+        raise UserError(f"{path} is the style encoder of a split model: run {meta.files.model} instead")
+    static = meta.static_size
+    if static is not None and len(static) != 2:
+        raise UserError(f"{path}: metadata field 'static_size' must be [height, width]")
+    encoder = meta.style_encoder
+    return ModelInfo(
+        path=path, variant=meta.variant, steps=meta.steps, all_steps=meta.all_steps,
+        outputs={o.step: o.name for o in meta.outputs}, frame_inputs=meta.frame_inputs,
+        static_size=(static[0], static[1]) if static else None,
+        size_multiple=meta.size_multiple, min_size=meta.min_size, precision=meta.precision,
+        style_encoder=path.with_name(meta.files.style_encoder) if meta.files.style_encoder else None,
+        style_inputs=tuple(t.name for t in encoder.inputs) if encoder else (),
+        style_outputs=tuple(t.name for t in encoder.outputs) if encoder else (),
+        style_file=meta.style_file, raw=meta.to_dict())
 
 
 def from_session_metadata(custom: dict[str, str], path: Path) -> ModelInfo:
@@ -94,10 +80,4 @@ def from_session_metadata(custom: dict[str, str], path: Path) -> ModelInfo:
             text = sidecar.read_text()
         except OSError as exc:
             raise UserError(f"cannot read {sidecar}: {exc.strerror}") from None
-    try:
-        meta = json.loads(text)
-    except json.JSONDecodeError:
-        raise UserError(f"{path}: its rlministyler metadata is not valid JSON") from None
-    if not isinstance(meta, dict):
-        raise UserError(f"{path} has no rlministyler metadata: not a model exported by rlministyler")
-    return parse(meta, path)
+    return parse(loads(text, path), path)

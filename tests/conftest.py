@@ -45,3 +45,35 @@ def load_reference(case: str) -> dict[str, np.ndarray]:
         pytest.skip(f"reference outputs not found: {path}")
     with np.load(path) as npz:
         return {k: npz[k] for k in npz.files}
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _exports_follow_the_contract():
+    """Every export a test makes is validated against the committed JSON Schema as it is written:
+    the sidecar and the copy inside each .onnx."""
+    import json
+    import sys
+
+    exporter = sys.modules.get("rlministyler.export.exporter")  # imported at collection by tests that export
+    if exporter is None:
+        yield
+        return
+    import jsonschema
+
+    from rlministyler.contract import SCHEMA_PATH
+
+    validator = jsonschema.Draft202012Validator(json.loads(SCHEMA_PATH.read_text()))
+    write_json, set_metadata = exporter._write_json, exporter._set_metadata
+
+    def checked_write_json(path, data):
+        validator.validate(data)
+        write_json(path, data)
+
+    def checked_set_metadata(model, meta):
+        set_metadata(model, meta)
+        validator.validate(json.loads(model.metadata_props[0].value))
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(exporter, "_write_json", checked_write_json)
+        patch.setattr(exporter, "_set_metadata", checked_set_metadata)
+        yield

@@ -432,11 +432,35 @@ def test_depthwise_groups_are_the_same_layers():
         assert float((pair(y) - up(y)).abs().max()) < 1e-5
 
 
-def test_cli_knows_every_rewrite():
-    """The CLI repeats the rewrite names (so --help needs no torch); they must not drift apart."""
-    from rlministyler.export.graphs import REWRITES
+def test_cli_knows_every_rewrite(weights_dir):
+    """The rewrite names live in rlministyler.constants (so --help needs no torch); every one of them is
+    a rewrite the exporter applies, and the CLI accepts them all."""
+    from rlministyler.export.graphs import apply_rewrites
+    from rlministyler.training.model import load_pair
 
     from rlministyler.cli import _rewrites
+    from rlministyler.constants import REWRITES
 
+    actor, builder = load_pair(weights_dir)
+    with torch.no_grad():
+        code = actor.encode_style(torch.rand(1, 3, 64, 64))
+    assert list(apply_rewrites(actor, builder, REWRITES, code)) == list(REWRITES)
     assert _rewrites(",".join(REWRITES)) == REWRITES
     assert _rewrites("none") == ()
+
+
+def test_a_target_is_one_record(monkeypatch, tmp_path):
+    """check_options reads the target records: a new engine is one Target, and its limits apply."""
+    from rlministyler.export import targets
+
+    engine = targets.Target("engine-x", "a test engine", 13, (13, 17), ("fp32", "fp16"), (), static_size=True)
+    monkeypatch.setitem(targets.TARGETS, "engine-x", engine)
+    out = tmp_path / "m.onnx"
+    assert exporter.check_options(ExportOptions(output=out, steps=1, target="engine-x", size=(64, 64))) == 13
+    with pytest.raises(UserError, match=r"--precision int8 cannot target engine-x: use fp32 or fp16"):
+        exporter.check_options(ExportOptions(output=out, steps=1, target="engine-x", size=(64, 64),
+                                             precision="int8"))
+    with pytest.raises(UserError, match=r"--target engine-x needs --size"):
+        exporter.check_options(ExportOptions(output=out, steps=1, target="engine-x"))
+    with pytest.raises(UserError, match=r"--opset 12 is not usable for --target engine-x: use 13\.\.17"):
+        exporter.check_options(ExportOptions(output=out, steps=1, target="engine-x", size=(64, 64), opset=12))

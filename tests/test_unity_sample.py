@@ -20,6 +20,7 @@ ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "unity_sample"
 README = SAMPLE / "README.md"
 SIDECAR_CS = SAMPLE / "Assets" / "RLMiniStyler" / "Runtime" / "ExportSidecar.cs"
+CONTRACT_SCHEMA = ROOT / "rlministyler" / "metadata.schema.json"
 BEGIN, END = "<!-- unity-exports:begin", "<!-- unity-exports:end"
 ROOT_CLASS = "ExportSidecar"
 
@@ -300,3 +301,77 @@ def test_csharp_compiles():
                             capture_output=True, text=True, timeout=600)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "all configurations compile" in result.stdout
+
+
+# --------------------------------------------------------------------------------------------------
+# The C# sidecar classes against the metadata contract's JSON Schema
+
+SCHEMA_TYPES = {"string": {"string"}, "int": {"integer"}, "long": {"integer"}, "float": {"number", "integer"},
+                "double": {"number", "integer"}, "bool": {"boolean"}}
+
+
+def _resolve(node: dict, defs: dict) -> tuple[dict, bool]:
+    """A property's schema with ``$ref`` followed and a ``null`` alternative taken off (nullable?)."""
+    nullable = False
+    if "anyOf" in node:
+        options = [o for o in node["anyOf"] if o.get("type") != "null"]
+        nullable = len(options) < len(node["anyOf"])
+        assert len(options) == 1, node
+        node = options[0]
+    if "$ref" in node:
+        node = defs[node["$ref"].rsplit("/", 1)[1]]
+    return node, nullable
+
+
+def _json_types(node: dict) -> set[str]:
+    if "enum" in node:
+        return {"string" if isinstance(v, str) else "integer" for v in node["enum"]}
+    return {node["type"]} if isinstance(node.get("type"), str) else set(node.get("type", []))
+
+
+def csharp_against_contract(cs: dict, contract: dict, cls: str = ROOT_CLASS, node: dict | None = None,
+                            path: str = "") -> list[str]:
+    """What the C# class ``cls`` reads that the contract's schema does not promise in that form."""
+    defs = contract["$defs"]
+    node = contract if node is None else node
+    problems = []
+    for ctype, name, limits in cs[cls]:
+        where = path + name
+        prop = node.get("properties", {}).get(name)
+        if prop is None:
+            problems.append(f"{cls}.{name}: '{where}' is not in the metadata contract")
+            continue
+        if not limits and name not in node.get("required", []):
+            problems.append(f"{cls}.{name}: the C# always reads '{where}', the contract makes it optional")
+        target, _ = _resolve(prop, defs)
+        base, is_array = ctype.removesuffix("[]"), ctype.endswith("[]")
+        if is_array:
+            if target.get("type") != "array":
+                problems.append(f"{cls}.{name}: the C# reads an array, the contract has {target}")
+                continue
+            target, _ = _resolve(target["items"], defs)
+        if base in cs:
+            if target.get("type") != "object":
+                problems.append(f"{cls}.{name}: the C# reads an object, the contract has {target}")
+            else:
+                problems += csharp_against_contract(cs, contract, base, target, where + ".")
+        elif not (_json_types(target) and _json_types(target) <= SCHEMA_TYPES[base]):
+            problems.append(f"{cls}.{name}: the C# reads {ctype}, the contract has {_json_types(target)}")
+    return problems
+
+
+def test_csharp_sidecar_classes_follow_the_metadata_contract(schema):
+    contract = json.loads(CONTRACT_SCHEMA.read_text())
+    assert csharp_against_contract(schema, contract) == []
+
+
+def test_contract_check_catches_a_mismatch(schema):
+    contract = json.loads(CONTRACT_SCHEMA.read_text())
+    broken = json.loads(json.dumps(contract))
+    broken["properties"]["steps"] = {"type": "string"}
+    broken["required"].remove("variant")
+    del broken["$defs"]["Output"]["properties"]["step"]
+    problems = csharp_against_contract(schema, broken)
+    assert any("ExportSidecar.steps" in p for p in problems)
+    assert any("ExportSidecar.variant" in p and "optional" in p for p in problems)
+    assert any("SidecarOutput.step" in p for p in problems)

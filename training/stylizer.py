@@ -17,14 +17,13 @@ import torch
 from torch import Tensor
 from torch.nn import functional as F
 
+from rlministyler.constants import MAX_STEPS, MIN_SIZE, SIZE_MULTIPLE
 from rlministyler.errors import UserError
 
 from .model import Actor, Builder, StyleCode, load_pair
 from .weights import resolve_checkpoint_dir
 
-MULTIPLE = 4  # two stride-2 stages and two x2 upsamplings
-MIN_SIZE = 8  # a reflect-padded 3x3 conv at 1/4 resolution needs at least 2 pixels
-MAX_STEPS = 64
+MULTIPLE = SIZE_MULTIPLE
 
 
 def resolve_device(name: str | None) -> torch.device:
