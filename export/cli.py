@@ -1,16 +1,25 @@
-"""``rlministyler export``: command-line arguments -> ``ExportOptions`` -> files."""
+"""``rlministyler export`` and ``check-unity``: their parsers (no torch: ``--help`` stays instant) and
+command-line arguments -> ``ExportOptions`` -> files."""
 
 from __future__ import annotations
 
 import argparse
+import textwrap
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+from rlministyler.argtypes import non_negative, rewrites, steps_count
 from rlministyler.errors import UserError
 
-from .exporter import ExportOptions, export_model, parse_size
+from .targets import PRECISIONS, TARGETS, VARIANTS, table  # data only: no torch
+
+if TYPE_CHECKING:
+    from .exporter import ExportOptions
 
 
 def options_from_args(args: argparse.Namespace) -> ExportOptions:
+    from .exporter import ExportOptions, parse_size
+
     verify = None
     if args.verify:
         verify = (Path(args.verify[0]), Path(args.verify[1]))
@@ -27,6 +36,8 @@ def run(args: argparse.Namespace) -> int:
     opts = options_from_args(args)
     if opts.style is not None and not opts.style.is_file():
         raise UserError(f"image not found: {opts.style}")
+    from .exporter import export_model
+
     result = export_model(opts)
     for path in result.files:
         print(f"wrote {path} ({path.stat().st_size / 1e6:.2f} MB)")
@@ -35,3 +46,77 @@ def run(args: argparse.Namespace) -> int:
           f"{opts.precision}, opset {result.metadata['opset']}, {result.nodes_after} nodes, "
           f"{result.seconds:.1f} s")
     return 0
+
+
+EXPORT_EPILOG = "variants:\n" + "\n".join(
+    textwrap.fill(f"{v.name:<7} {v.summary}", 96, initial_indent="  ", subsequent_indent=" " * 10)
+    for v in VARIANTS.values()) + """
+targets (from export/targets.py):
+""" + table() + """
+Every export is simplified with onnxsim and verified against PyTorch in onnxruntime (fp32: max
+abs diff 1e-3; fp16: PSNR >= 30 dB; int8: PSNR >= 30 dB); a model that fails is not written.
+OUT.json next to the model holds the metadata (also inside the .onnx) for tools like Unity.
+
+examples:
+  rlministyler export --steps 5 -o style5.onnx
+  rlministyler export --steps 10 --all-steps --target sentis -o unity_all.onnx
+  rlministyler export --steps 3 --variant baked --style la_muse.jpg --size 720x1280 -o muse3.onnx
+  rlministyler export --steps 1 --precision int8 --calibration frames/ --style la_muse.jpg \\
+      --variant baked -o muse1_int8.onnx
+"""
+
+
+def _run_check_unity(args: argparse.Namespace) -> int:
+    from .unity_check import run as check
+
+    return check(args)
+
+
+def add_parsers(sub: argparse._SubParsersAction) -> None:
+    """Register ``export`` and ``check-unity`` on the main parser's subcommands."""
+    e = sub.add_parser(
+        "export", help="export actor + builder unrolled for K steps to ONNX",
+        description="Export the RLMiniStyler sequence, unrolled for a fixed number of steps, to an "
+                    "ONNX model\nfor onnxruntime, Unity Sentis / Inference Engine or Barracuda.",
+        epilog=EXPORT_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    e.add_argument("--steps", type=steps_count, required=True, metavar="K",
+                   help="number of steps to unroll (1..64); the output is step K")
+    e.add_argument("--all-steps", action="store_true",
+                   help="one output per step (step_1 .. step_K) to pick the step at run time")
+    e.add_argument("--variant", choices=tuple(VARIANTS), default="full",
+                   help="full (default), split or baked; see below")
+    e.add_argument("--style", metavar="IMAGE", help="style image: required for baked; used for "
+                   "verification and int8 calibration otherwise")
+    e.add_argument("--style-size", type=non_negative, default=256, metavar="N",
+                   help="scale the style image's shorter side to N before encoding (default 256; 0 keeps)")
+    e.add_argument("--target", choices=tuple(TARGETS), default="onnxruntime",
+                   help="engine to export for (default: onnxruntime)")
+    e.add_argument("--precision", choices=PRECISIONS, default="fp32",
+                   help="fp32 (default); fp16 weights and compute with float32 inputs/outputs; "
+                        "int8 static QDQ for CPU onnxruntime (needs --calibration)")
+    e.add_argument("--calibration", metavar="DIR", help="folder of typical frames for int8 calibration")
+    e.add_argument("--size", metavar="HxW", help="fix height and width (multiples of 4); default: dynamic")
+    e.add_argument("--opset", type=int, metavar="N", help="ONNX opset (default: " + ", ".join(
+                   f"{t.opset} {t.name}" for t in TARGETS.values()) + ")")
+    e.add_argument("--checkpoint", metavar="DIR", help="weights folder (default: "
+                   "$RLMINISTYLER_CHECKPOINT, else the download cache)")
+    e.add_argument("--verify", nargs=2, metavar=("CONTENT", "STYLE"),
+                   help="real image pair to verify on (default: --style and a synthetic content)")
+    e.add_argument("--no-verify", action="store_true", help="skip the onnxruntime-vs-PyTorch check")
+    e.add_argument("--rewrites", type=rewrites, metavar="LIST",
+                   help="exact speed rewrites, comma-separated: half-res-head (the 9x9 output conv at "
+                        "half resolution), fold-modulation (baked: style modulation folded into the "
+                        "convs), depthwise-groups (grouped convs as depthwise + 1x1), or none "
+                        "(default: all three for onnxruntime, none for Unity targets)")
+    e.add_argument("-o", "--output", required=True, metavar="OUT.onnx", help="the model file to write")
+    e.add_argument("-q", "--quiet", action="store_true", help="print only the files written")
+    e.set_defaults(func=run)
+
+    u = sub.add_parser(
+        "check-unity", help="check that an ONNX file imports into Unity Sentis or Barracuda",
+        description="Report opset, dynamic dimensions, the op histogram and every op or attribute "
+                    "the chosen\nUnity importer does not support. Exit 0 when it would import, 1 if not.")
+    u.add_argument("model", metavar="MODEL.onnx", help="any ONNX file")
+    u.add_argument("--engine", choices=("sentis", "barracuda"), default="sentis",
+                   help="sentis (Sentis / Inference Engine, default) or barracuda")
+    u.set_defaults(func=_run_check_unity)

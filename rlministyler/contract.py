@@ -74,7 +74,7 @@ class Verification:
 
     max_abs_diff: dict[str, float]
     psnr_db: dict[str, float]
-    float64_max_abs_diff: dict[str, float] | None = None
+    float64_max_abs_diff: dict[str, dict[str, float]] | None = None  # per output: onnx, pytorch_fp32
 
 
 @dataclass

@@ -6,13 +6,12 @@ import argparse
 import json
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rlministyler.errors import UserError
 
-from .player import KEYS_HELP, Player, PlayReport, display_available
-from .sinks import open_sink, output_kind
-from .sources import open_source
-from .stylizer import Stylizer
+if TYPE_CHECKING:
+    from .player import PlayReport
 
 
 def _default_output(spec: str, source_kind: str, step_text: str) -> str:
@@ -25,6 +24,12 @@ def _default_output(spec: str, source_kind: str, step_text: str) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
+    """``rlministyler run``: open the model, the source and the sink, play, report."""
+    from .player import KEYS_HELP, Player, display_available
+    from .sinks import open_sink, output_kind
+    from .sources import open_source
+    from .stylizer import Stylizer
+
     display = args.display
     if display is None:
         display = args.input.startswith("camera:") and display_available()
@@ -103,3 +108,75 @@ def _parse_size(text: str) -> tuple[int, int]:
     except ValueError:
         raise UserError(f"--camera-size: expected HxW such as 720x1280, got {text!r}") from None
     return h, w
+
+
+RUN_EPILOG = """\
+inputs (--input): an image, a directory of images, a video file, an image sequence
+(frames/%04d.png) or a camera: camera:0 (camera:FILE plays a video as if it were a live camera).
+outputs (-o), by form: an image (.png/.jpg/...), a directory, a pattern (out/%04d.png) or a
+video (.mp4, .avi, .mkv, .mov, .webm; same fps as the input). Without -o, a file input is
+written next to the working directory as <name>_step<K> (.png, a directory, or .mp4); a
+camera is shown in a window.
+
+models: any `rlministyler export` model. full and split models need --style (several
+--style: the s key cycles); baked models carry their style. An --all-steps model runs the
+chosen --step (default: its last); a single-step model runs its own step only.
+
+window keys: 1..9 and 0 choose step 1..10 (all-steps models), s next style, t temporal
+smoothing on/off, f the fps overlay, q or Esc quits. At the end: frames, mean fps, and
+per-frame latency p50/p95/max split into pre-processing, inference and post-processing.
+Ctrl-C finalises the video with the frames done so far.
+
+examples:
+  rlministyler export --steps 10 --all-steps -o all10.onnx
+  rlministyler run all10.onnx --input clip.mp4 --style la_muse.jpg --step 5 -o clip_muse.mp4
+  rlministyler run all10.onnx --input camera:0 --style la_muse.jpg --style mondrian.jpg --temporal flow
+  rlministyler run muse5.onnx --input photos/ -o out/ --provider cpu
+  rlministyler run all10.onnx --input frames/%04d.png --style la_muse.jpg -o out/%04d.png --scale 0.5
+"""
+
+
+def add_parsers(sub: argparse._SubParsersAction) -> None:
+    """Register ``run`` on the main parser's subcommands."""
+    from rlministyler.argtypes import non_negative, positive_float, positive_int, steps_count
+
+    r = sub.add_parser(
+        "run", help="stylise images, videos or a camera with an exported model (onnxruntime, no torch)",
+        description="Stylise an image, a directory, a video, an image sequence or a live camera with an "
+                    "exported\nONNX model on onnxruntime, at a chosen step, and measure the frame rate.",
+        epilog=RUN_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    r.add_argument("model", metavar="MODEL.onnx", help="a model written by `rlministyler export`")
+    r.add_argument("-i", "--input", required=True, metavar="SOURCE",
+                   help="image, directory, video, pattern (frames/%%04d.png) or camera:N")
+    r.add_argument("--style", action="append", metavar="IMAGE",
+                   help="style image for full and split models; repeat to cycle with the s key")
+    r.add_argument("--step", type=steps_count, metavar="K",
+                   help="step to output (all-steps models; default: the model's last step)")
+    r.add_argument("-o", "--output", metavar="OUT", help="image, directory, pattern or video (see below)")
+    r.add_argument("--provider", choices=("auto", "cpu", "cuda", "tensorrt"), default="auto",
+                   help="auto (default) takes TensorRT, then CUDA, then CPU, whichever really works")
+    r.add_argument("--scale", type=positive_float, default=1.0, metavar="F",
+                   help="run the network at F x the frame size (0.05..1) and upsample; 0.5 is ~4x faster")
+    r.add_argument("--temporal", choices=("off", "ema", "flow"), default="off",
+                   help="smoothing between frames: ema blends with the previous output; flow warps it "
+                        "along the optical flow and blends where the flow is reliable (default: off)")
+    r.add_argument("--temporal-weight", type=float, default=0.6, metavar="W",
+                   help="weight of the previous output in the blend, 0..0.95 (default 0.6)")
+    r.add_argument("--display", action=argparse.BooleanOptionalAction, default=None,
+                   help="show the result in a window (default: on for cameras when a display exists)")
+    r.add_argument("--no-overlay", action="store_true", help="start with the fps overlay hidden")
+    r.add_argument("--fps", type=positive_float, metavar="F",
+                   help="frame rate of the output video (default: the input's; 30 for image sequences)")
+    r.add_argument("--fourcc", metavar="CODE", help="video codec (default: mp4v for .mp4/.mov/.mkv, "
+                   "MJPG for .avi, VP80 for .webm)")
+    r.add_argument("--frames", type=positive_int, metavar="N", help="stop after N frames")
+    r.add_argument("--style-size", type=non_negative, default=256, metavar="N",
+                   help="scale the style's shorter side to N before encoding (default 256, as export)")
+    r.add_argument("--camera-size", metavar="HxW", help="ask the camera for this capture size")
+    r.add_argument("--threads", type=non_negative, default=0, metavar="N",
+                   help="CPU threads for onnxruntime (default 0: one per physical core)")
+    r.add_argument("--device-id", type=non_negative, default=0, metavar="N",
+                   help="GPU index (CUDA/TensorRT)")
+    r.add_argument("--stats-json", metavar="FILE", help="also write the timing summary as JSON")
+    r.add_argument("-q", "--quiet", action="store_true", help="no progress bar or start-up lines")
+    r.set_defaults(func=run)

@@ -195,3 +195,47 @@ def test_help_does_not_load_torch():
             "print('torch' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True)
     assert out.stdout.strip() == "False"
+
+
+def test_each_package_registers_its_own_subcommands():
+    import argparse
+
+    from rlministyler.benchmarks import cli as bench_cli
+    from rlministyler.export import cli as export_cli
+    from rlministyler.runtime import cli as run_cli
+    from rlministyler.runtime import web_cli
+    from rlministyler.training import cli as training_cli
+
+    from rlministyler.argtypes import Parser, parse_steps
+    from rlministyler.cli import build_parser
+
+    registered = {}
+    for name, register in (("training", training_cli.add_parsers), ("export", export_cli.add_parsers),
+                           ("runtime", run_cli.add_parsers), ("bench", bench_cli.add_parsers),
+                           ("web", lambda sub: web_cli.add_parser(sub, parse_steps))):
+        sub = argparse.ArgumentParser().add_subparsers(parser_class=Parser)
+        register(sub)
+        registered[name] = set(sub.choices)
+    assert registered == {"training": {"stylize", "train", "weights"}, "export": {"export", "check-unity"},
+                          "runtime": {"run"}, "bench": {"bench"}, "web": {"web"}}
+    main_sub = next(a for a in build_parser()._actions if isinstance(a, argparse._SubParsersAction))
+    assert set(main_sub.choices) == set().union(*registered.values())
+
+
+def test_train_help_shows_the_config_defaults():
+    """The train options' defaults in --help come from TrainConfig, not from retyped numbers."""
+    import argparse
+
+    from rlministyler.training.train.config import TrainConfig
+
+    from rlministyler.cli import build_parser
+
+    config = TrainConfig()
+    main_sub = next(a for a in build_parser()._actions if isinstance(a, argparse._SubParsersAction))
+    shown = 0
+    for action in main_sub.choices["train"]._actions:
+        if action.dest in {"batch_size", "lr", "gamma", "tau", "replay_size", "max_updates", "size",
+                           "load_size", "checkpoint_every", "sample_every", "log_every", "replay_dtype"}:
+            assert str(getattr(config, action.dest)) in action.help, (action.dest, action.help)
+            shown += 1
+    assert shown == 12

@@ -24,7 +24,8 @@ DECOYS = ("runtime", "export", "training", "benchmarks")
 
 
 def _copy_sources(dest: Path) -> None:
-    listed = subprocess.run(["git", "ls-files", "-z"], cwd=ROOT, capture_output=True)
+    listed = subprocess.run(["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"], cwd=ROOT,
+                            capture_output=True)
     if listed.returncode != 0:
         pytest.skip("not a git checkout: cannot tell the tracked sources")
     for name in listed.stdout.decode().split("\0"):
