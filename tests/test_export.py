@@ -438,7 +438,7 @@ def test_cli_knows_every_rewrite(weights_dir):
     from rlministyler.export.graphs import apply_rewrites
     from rlministyler.training.model import load_pair
 
-    from rlministyler.cli import _rewrites
+    from rlministyler.argtypes import rewrites as _rewrites
     from rlministyler.constants import REWRITES
 
     actor, builder = load_pair(weights_dir)
