@@ -14,6 +14,13 @@ if [ "$status" -eq 3 ]; then
 elif [ "$status" -ne 0 ]; then
     exit "$status"
 fi
+# glslang's HLSL front end for the reprojection kernel's compile test (skips, saying why, without it)
+if ! command -v glslangValidator >/dev/null 2>&1 && [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get install -y -qq -o DPkg::Lock::Timeout=300 glslang-tools >/dev/null 2>&1 \
+        || { apt-get update -qq >/dev/null 2>&1 || true; apt-get install -y -qq glslang-tools >/dev/null 2>&1 || true; }
+    command -v glslangValidator >/dev/null 2>&1 || echo "test.sh: warning: glslang-tools not installed" >&2
+fi
 # Chromium and onnxruntime-web for the browser tests (they skip, saying why, where neither can be had)
 bash scripts/install_browser_deps.sh
 .venv/bin/python -m pytest "$@"
