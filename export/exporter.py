@@ -300,6 +300,13 @@ def export_model(opts: ExportOptions) -> ExportResult:
             opts, calibration, style_rgb if style_rgb is not None else verify_style, models.get("style")),
             log=log)
 
+    if opts.target in ("sentis", "barracuda"):  # before verification, which proves this changes nothing
+        from .unity_check import drop_ignored_attributes
+
+        dropped = [d for m in models.values() for d in drop_ignored_attributes(m, opts.target)]
+        if dropped:
+            log(f"{opts.target}: removed {len(dropped)} attribute(s) the importer ignores and warns about")
+
     files = {"main": out}
     if "style" in models:
         files["style"] = out.with_name(f"{out.stem}_style.onnx")
@@ -325,6 +332,16 @@ def export_model(opts: ExportOptions) -> ExportResult:
         _set_metadata(model, {**meta, "role": "style_encoder" if key == "style" else "frame"})
         _save(model, files[key])
     _write_json(sidecar, meta)
+    if opts.target in ("sentis", "barracuda"):  # what Unity will import: check-unity on the written files
+        from .unity_check import check_model, format_report
+
+        for path in files.values():
+            report = check_model(path, opts.target)
+            if not report.ok:
+                raise UserError(f"check-unity --engine {opts.target} fails on {path}:\n"
+                                f"{format_report(report)}")
+            for line in report.importer_warnings:
+                log(f"check-unity: importer warning: {line}")
     result.seconds = time.perf_counter() - start
     return result
 
