@@ -160,7 +160,7 @@ def test_sentis_export_passes_check_unity(exported):
 
 
 def test_sentis_export_imports_without_importer_warnings(exported):
-    # PyTorch writes cubic_coeff_a (and exclude_outside) on every Resize; Inference Engine 2.4 warns on
+    # PyTorch writes cubic_coeff_a on every Resize (6 here); Inference Engine 2.4 warns on
     # each: the sentis target removes them before verification
     path = exported["sentis"].files[0]
     report = check_model(path, "sentis")

@@ -160,7 +160,7 @@ _CUBIC = "ignored by every mode but cubic, which Sentis does not support: remove
 # Editor/ONNX/ONNXModelConverter.cs calls ONNXNodeWrapper.UnsupportedAttribute(name, default) for
 # these; in 2.4 its int, float and string overloads warn whenever the attribute is present (2.2 and
 # 2.3 warned only on a value other than the default), its int-array overload on a different value.
-# Resize reads them from Resize-11 on. PyTorch writes cubic_coeff_a (and exclude_outside) on every
+# Resize reads them from Resize-11 on. PyTorch writes cubic_coeff_a on every
 # Resize. ConvTranspose output_shape and Constant sparse_value/value_string(s) also warn there: the
 # common rules count them as failures.
 SENTIS_IMPORTER_ATTRS = (
