@@ -171,6 +171,20 @@ def test_sentis_export_imports_without_importer_warnings(exported):
     assert not any(a.name in ("cubic_coeff_a", "exclude_outside") for n in resizes for a in n.attribute)
 
 
+def test_unity_target_fails_on_check_unity_failures(weights_dir, tmp_path, monkeypatch):
+    import rlministyler.export.unity_check as unity_check
+
+    def failing(path, engine="sentis"):
+        report = check_model(path, engine)
+        report.failures.append("Conv (c): made up for this test")
+        return report
+
+    monkeypatch.setattr(unity_check, "check_model", failing)
+    with pytest.raises(UserError, match=r"(?s)check-unity --engine sentis fails on .*made up for this test"):
+        export_model(ExportOptions(output=tmp_path / "u.onnx", steps=1, target="sentis",
+                                   checkpoint=str(weights_dir), quiet=True))
+
+
 def test_barracuda_export_is_static_opset9_and_imports(weights_dir, images, tmp_path):
     result = export_model(ExportOptions(output=tmp_path / "b.onnx", steps=2, target="barracuda",
                                         size=(64, 64), checkpoint=str(weights_dir),
