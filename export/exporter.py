@@ -308,6 +308,13 @@ def export_model(opts: ExportOptions) -> ExportResult:
             opts, calibration, style_rgb if style_rgb is not None else verify_style, models.get("style")),
             log=log)
 
+    if target.importer:  # before verification, which proves this changes nothing
+        from .unity_check import drop_ignored_attributes
+
+        dropped = [d for m in models.values() for d in drop_ignored_attributes(m, target.importer)]
+        if dropped:
+            log(f"{opts.target}: removed {len(dropped)} attribute(s) the importer ignores and warns about")
+
     files = {"main": out}
     if "style" in models:
         files["style"] = out.with_name(f"{out.stem}_style.onnx")
@@ -333,6 +340,19 @@ def export_model(opts: ExportOptions) -> ExportResult:
         _set_metadata(model, dataclasses.replace(meta, role="style_encoder" if key == "style" else "frame"))
         _save(model, files[key])
     _write_json(sidecar, result.metadata)
+    if target.importer:  # what the engine will import: check-unity on the written files
+        from .unity_check import check_model
+
+        for path in files.values():
+            report = check_model(path, target.importer)
+            if not report.ok:
+                for written in (*files.values(), sidecar):
+                    written.unlink(missing_ok=True)
+                more = f" (and {len(report.failures) - 1} more)" if len(report.failures) > 1 else ""
+                raise UserError(f"check-unity --engine {target.importer} fails on {path}: "
+                                f"{report.failures[0]}{more}; nothing was written")
+            for line in report.importer_warnings:
+                log(f"check-unity: importer warning: {line}")
     result.seconds = time.perf_counter() - start
     return result
 

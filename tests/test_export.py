@@ -16,7 +16,7 @@ import torch
 from rlministyler.export import exporter
 from rlministyler.export.exporter import ExportOptions, export_model, read_metadata
 from rlministyler.export.graphs import STYLE_TENSORS
-from rlministyler.export.unity_check import check_model
+from rlministyler.export.unity_check import check_model, format_report
 
 from rlministyler.errors import UserError
 from rlministyler.images import read_image
@@ -159,6 +159,33 @@ def test_sentis_export_passes_check_unity(exported):
     assert report.opset == 15
 
 
+def test_sentis_export_imports_without_importer_warnings(exported):
+    # PyTorch writes cubic_coeff_a on every Resize (6 here); Inference Engine 2.4 warns on
+    # each: the sentis target removes them before verification
+    path = exported["sentis"].files[0]
+    report = check_model(path, "sentis")
+    assert report.failures == [] and report.importer_warnings == [], format_report(report)
+    model = onnx.load(str(path))
+    resizes = [n for n in model.graph.node if n.op_type == "Resize"]
+    assert resizes
+    assert not any(a.name in ("cubic_coeff_a", "exclude_outside") for n in resizes for a in n.attribute)
+
+
+def test_unity_target_fails_on_check_unity_failures(weights_dir, tmp_path, monkeypatch):
+    import rlministyler.export.unity_check as unity_check
+
+    def failing(path, engine="sentis"):
+        report = check_model(path, engine)
+        report.failures.append("Conv (c): made up for this test")
+        return report
+
+    monkeypatch.setattr(unity_check, "check_model", failing)
+    with pytest.raises(UserError, match=r"(?s)check-unity --engine sentis fails on .*made up for this test"):
+        export_model(ExportOptions(output=tmp_path / "u.onnx", steps=1, target="sentis",
+                                   checkpoint=str(weights_dir), quiet=True))
+    assert list(tmp_path.iterdir()) == []  # a model Unity would not import is not left behind
+
+
 def test_barracuda_export_is_static_opset9_and_imports(weights_dir, images, tmp_path):
     result = export_model(ExportOptions(output=tmp_path / "b.onnx", steps=2, target="barracuda",
                                         size=(64, 64), checkpoint=str(weights_dir),
@@ -167,6 +194,8 @@ def test_barracuda_export_is_static_opset9_and_imports(weights_dir, images, tmp_
     assert report.ok, report.failures
     assert report.opset == 9
     assert "Resize" not in report.op_histogram and "Upsample" not in report.op_histogram
+    assert report.importer_warnings == [], format_report(report)
+    assert all(check_model(f, "barracuda").clean for f in result.files)
     ref = load_reference("a")
     got = run(result.files[0], content=ref["content"], style=ref["style"])["stylized"]
     assert np.abs(got - np.clip(ref["mean_outputs"][1], 0, 1)).max() < FP32_TOL

@@ -331,3 +331,111 @@ def test_imports_without_torch():
     proc = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True,
                           timeout=120)
     assert proc.returncode == 0, proc.stderr
+
+
+# ---------------------------------------------------------------------------------------------------
+# Importer warnings: what Unity's importer logs while still importing, kept apart from failures
+
+
+def resize_model(opset: int = 15, mode: str = "linear", ctm: str = "pytorch_half_pixel", **attrs):
+    """x -> Resize x2, with the attributes PyTorch writes (cubic_coeff_a, exclude_outside, ...)."""
+    x = helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 2, 4, 4])
+    y = helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 2, 8, 8])
+    node = helper.make_node("Resize", ["x", "", "scales"], ["y"], "up", mode=mode,
+                            coordinate_transformation_mode=ctm, **attrs)
+    return _model([node], [x], [y], [_init("scales", np.array([1, 1, 2, 2], np.float32))], opset)
+
+
+def _run_ort(model: onnx.ModelProto, x: np.ndarray) -> np.ndarray:
+    import onnxruntime as ort
+
+    sess = ort.InferenceSession(model.SerializeToString(), providers=["CPUExecutionProvider"])
+    return sess.run(None, {"x": x})[0]
+
+
+def test_cubic_coeff_a_is_an_importer_warning_not_a_failure(tmp_path):
+    # what torch.onnx writes for F.interpolate(mode="bilinear"): Inference Engine 2.4 warns on it,
+    # whatever its value
+    for value in (-0.75, -0.5):
+        path = _save(resize_model(cubic_coeff_a=value, exclude_outside=0, nearest_mode="floor"),
+                     tmp_path, f"r{value}.onnx")
+        report = check_model(path, "sentis")
+        assert report.ok and not report.clean, report.failures
+        assert any("cubic_coeff_a" in w and "Value will be ignored" in w for w in report.importer_warnings)
+        assert any("exclude_outside" in w for w in report.importer_warnings)
+        assert not any("cubic_coeff_a" in x for x in report.failures + report.warnings)
+        assert not any("nearest_mode" in w for w in report.importer_warnings)  # 2.4 does not warn on it
+    assert check_model(_save(resize_model(), tmp_path, "plain.onnx"), "sentis").clean
+
+
+def test_importer_warnings_group_nodes_and_skip_resize10(tmp_path):
+    x = helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 2, 4, 4])
+    y = helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 2, 16, 16])
+    nodes = [helper.make_node("Resize", [src, "", "scales"], [dst], name, mode="linear", cubic_coeff_a=-0.75)
+             for src, dst, name in (("x", "m", "up1"), ("m", "y", "up2"))]
+    model = _model(nodes, [x], [y], [_init("scales", np.array([1, 1, 2, 2], np.float32))], 15)
+    report = check_model(model, "sentis")
+    assert len(report.importer_warnings) == 1
+    assert report.importer_warnings[0].startswith("Resize x2 (up1, up2)")
+    # Resize-10 (opset 10): the importer does not read these attributes, so no warning
+    old = helper.make_node("Resize", ["x", "scales"], ["y"], "up", mode="linear")
+    old.attribute.append(helper.make_attribute("cubic_coeff_a", -0.75))
+    assert not check_model(_model([old], [x], [y], [_init("scales", np.array([1, 1, 4, 4], np.float32))],
+                                  10), "sentis").importer_warnings
+
+
+def test_format_report_keeps_failures_importer_warnings_and_warnings_apart(tmp_path):
+    model = resize_model(cubic_coeff_a=-0.75, exclude_outside=1)  # exclude_outside=1: a failure
+    report = check_model(model, "sentis")
+    assert any("exclude_outside=1" in x for x in report.failures)
+    assert any("cubic_coeff_a" in w for w in report.importer_warnings)
+    text = format_report(report)
+    lines = text.splitlines()
+    assert "1 failure, 2 importer warnings, 0 warnings" in lines[0]
+    assert sum(line.startswith("FAIL  ") for line in lines) == len(report.failures)
+    assert sum(line.startswith("IMPORTER WARN  ") for line in lines) == len(report.importer_warnings)
+    assert not any(line.startswith("WARN  ") for line in lines)
+    fails = [i for i, line in enumerate(lines) if line.startswith("FAIL  ")]
+    imports = [i for i, line in enumerate(lines) if line.startswith("IMPORTER WARN  ")]
+    assert max(fails) < min(imports)
+
+
+def test_barracuda_importer_warns_on_resize11_attributes_that_differ():
+    report = check_model(resize_model(11, ctm="pytorch_half_pixel", cubic_coeff_a=-0.75), "barracuda")
+    assert any("coordinate_transformation_mode" in w for w in report.importer_warnings)
+    assert not any("cubic_coeff_a" in w for w in report.importer_warnings)  # the default: no warning
+    assert any("pytorch_half_pixel" in w for w in report.warnings)  # the checker's own advice stays
+
+
+def test_drop_ignored_attributes_removes_only_what_changes_nothing():
+    from rlministyler.export.unity_check import drop_ignored_attributes
+
+    model = resize_model(cubic_coeff_a=-0.5, exclude_outside=0, extrapolation_value=0.0, nearest_mode="floor")
+    x = RNG.standard_normal((1, 2, 4, 4)).astype(np.float32)
+    before = _run_ort(model, x)
+    dropped = drop_ignored_attributes(model, "sentis")
+    assert sorted(dropped) == ["Resize.cubic_coeff_a", "Resize.exclude_outside", "Resize.extrapolation_value"]
+    assert check_model(model, "sentis").clean
+    np.testing.assert_array_equal(_run_ort(model, x), before)
+    names = {a.name for a in model.graph.node[0].attribute}
+    assert names == {"mode", "coordinate_transformation_mode", "nearest_mode"}
+
+    barracuda = resize_model(11, cubic_coeff_a=-0.5, nearest_mode="floor")
+    assert sorted(drop_ignored_attributes(barracuda, "barracuda")) == ["Resize.cubic_coeff_a",
+                                                                       "Resize.nearest_mode"]
+    # the coordinate mode matters for the result: it stays, and so does its importer warning
+    left = check_model(barracuda, "barracuda").importer_warnings
+    assert any("coordinate_transformation_mode" in w for w in left)
+
+    cubic = resize_model(mode="cubic", cubic_coeff_a=-0.5, exclude_outside=1)
+    assert drop_ignored_attributes(cubic, "sentis") == []
+    assert not check_model(cubic, "sentis").ok
+
+
+def test_cli_lists_importer_warnings(tmp_path):
+    path = _save(resize_model(cubic_coeff_a=-0.75), tmp_path, "r.onnx")
+    proc = subprocess.run([sys.executable, "-m", "rlministyler.export.unity_check", str(path)], cwd=ROOT,
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.startswith("OK: ") and "1 importer warning" in proc.stdout.splitlines()[0]
+    assert "\nIMPORTER WARN  Resize (up): cubic_coeff_a=-0.75" in proc.stdout
