@@ -328,6 +328,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="auto (default) takes TensorRT, then CUDA, then CPU, whichever really works")
     r.add_argument("--scale", type=_positive_float, default=1.0, metavar="F",
                    help="run the network at F x the frame size (0.05..1) and upsample; 0.5 is ~4x faster")
+    from rlministyler.runtime.realtime_args import add_realtime_arguments  # light: no cv2/onnxruntime
+
+    add_realtime_arguments(r)
     r.add_argument("--temporal", choices=("off", "ema", "flow"), default="off",
                    help="smoothing between frames: ema blends with the previous output; flow warps it "
                         "along the optical flow and blends where the flow is reliable (default: off)")

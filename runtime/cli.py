@@ -35,7 +35,8 @@ def run(args: argparse.Namespace) -> int:
 
     stylizer = Stylizer(args.model, args.provider, step=args.step, scale=args.scale,
                         temporal=args.temporal, temporal_weight=args.temporal_weight,
-                        threads=args.threads, device_id=args.device_id, style_size=args.style_size)
+                        threads=args.threads, device_id=args.device_id, style_size=args.style_size,
+                        upsample=getattr(args, "upsample", None))
     info = stylizer.info
     styles = []
     if info.needs_style:
@@ -58,7 +59,7 @@ def run(args: argparse.Namespace) -> int:
 
     say = (lambda *a: None) if args.quiet else (lambda text: print(text, file=sys.stderr))
     say(f"{info.describe()}; running step {stylizer.step}"
-        + (f" at scale {args.scale:g}" if args.scale != 1 else ""))
+        + (f" at scale {args.scale:g} ({stylizer.upsample} upsampling)" if args.scale != 1 else ""))
     say(stylizer.choice.describe())
     if info.static_size and args.scale != 1:
         say(f"note: --scale does not apply to a static-size model; frames are resized to "
