@@ -20,7 +20,8 @@ def options_from_args(args: argparse.Namespace) -> ExportOptions:
         size=parse_size(args.size) if args.size else None, opset=args.opset,
         checkpoint=args.checkpoint, calibration=Path(args.calibration) if args.calibration else None,
         verify_images=verify, style_size=args.style_size, verify=not args.no_verify, quiet=args.quiet,
-        rewrites=getattr(args, "rewrites", None))
+        rewrites=getattr(args, "rewrites", None), internal_scale=getattr(args, "internal_scale", 1.0),
+        upsample=getattr(args, "upsample", None) or "guided")
 
 
 def run(args: argparse.Namespace) -> int:

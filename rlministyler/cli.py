@@ -302,6 +302,9 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--verify", nargs=2, metavar=("CONTENT", "STYLE"),
                    help="real image pair to verify on (default: --style and a synthetic content)")
     e.add_argument("--no-verify", action="store_true", help="skip the onnxruntime-vs-PyTorch check")
+    from rlministyler.runtime.realtime_args import add_internal_scale_arguments
+
+    add_internal_scale_arguments(e)
     e.add_argument("--rewrites", type=_rewrites, metavar="LIST",
                    help="exact speed rewrites, comma-separated: half-res-head (the 9x9 output conv at "
                         "half resolution), fold-modulation (baked: style modulation folded into the "

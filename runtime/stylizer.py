@@ -294,10 +294,11 @@ class Stylizer:
         t2 = time.perf_counter()
         out = result[0, :, :h, :w]
         chans = [out[2], out[1], out[0]] if bgr else [out[0], out[1], out[2]]
-        image = cv2.convertScaleAbs(cv2.merge([np.ascontiguousarray(c, np.float32) for c in chans]),
-                                    alpha=255.0)
-        if (h, w) != (height, width):
-            image = upsample(self.upsample if h < height else "bilinear", frame, image, small[:h, :w])
+        merged = cv2.merge([np.ascontiguousarray(c, np.float32) for c in chans])
+        if (h, w) != (height, width):  # from the float output: no 8-bit rounding amplified
+            image = upsample(self.upsample if h < height else "bilinear", frame, merged, small[:h, :w])
+        else:
+            image = cv2.convertScaleAbs(merged, alpha=255.0)
         image = self.temporal(frame, image)
         self.last_timing = FrameTiming(t1 - t0, t2 - t1, time.perf_counter() - t2)
         return image

@@ -20,9 +20,11 @@ UPSAMPLERS = ("bilinear", "guided")
 # Chosen by measurement (3 sample photos at 360p, la_muse, steps 3 and 5, SSIM to the full-size
 # output): at 1/4 scale, step 3: bilinear 0.30; guided r1 0.41, r2 0.47, r3 0.51, r4 0.53, r6 0.55
 # (eps 1e-4..3e-4 alike, 1e-2 worse). Gains flatten beyond r4 while the window turns into a
-# global recolouring of the frame, so: radius 4 at the low resolution (9x9), eps 3e-4.
+# global recolouring of the frame, so: radius 4 at the low resolution (9x9); eps 1e-3 (within
+# 0.002 SSIM of 1e-4, and far less amplification of tiny differences in the network output where
+# the guide is flat, which the in-graph export must reproduce).
 GUIDED_RADIUS = 4
-GUIDED_EPS = 3e-4
+GUIDED_EPS = 1e-3
 
 
 def _box(x: np.ndarray, r: int) -> np.ndarray:
@@ -73,31 +75,33 @@ def _solve_sym3(m: np.ndarray, rhs: np.ndarray) -> np.ndarray:
 
 def guided_upsample(guide_full: np.ndarray, src_low: np.ndarray, radius: int = GUIDED_RADIUS,
                     eps: float = GUIDED_EPS, guide_low: np.ndarray | None = None) -> np.ndarray:
-    """Upsample ``src_low`` (h, w, 3) to the size of ``guide_full`` (H, W, 3), both uint8 (any
-    channel order, the same in both); returns uint8. ``guide_low``: the frame as the network saw
-    it (area-resized to h x w) when the caller has it already."""
+    """Upsample ``src_low`` (h, w, 3; uint8, or float32 in [0, 1]) to the size of ``guide_full``
+    (H, W, 3, uint8; any channel order, the same in both); returns uint8. ``guide_low``: the
+    frame as the network saw it (area-resized to h x w; uint8 or float) if the caller has it."""
     height, width = guide_full.shape[:2]
     h, w = src_low.shape[:2]
     if guide_low is None:
         guide_low = cv2.resize(guide_full, (w, h), interpolation=cv2.INTER_AREA)
     scale = np.float32(1 / 255)
-    a, b = guided_coefficients(guide_low.astype(np.float32) * scale, src_low.astype(np.float32) * scale,
-                               radius, eps)
+    src = src_low.astype(np.float32) * scale if src_low.dtype == np.uint8 else src_low
+    g_low = guide_low.astype(np.float32) * scale if guide_low.dtype == np.uint8 else guide_low
+    a, b = guided_coefficients(g_low, src, radius, eps)
     a_full = cv2.resize(a.reshape(h, w, 9), (width, height), interpolation=cv2.INTER_LINEAR)
     b_full = cv2.resize(b, (width, height), interpolation=cv2.INTER_LINEAR)
     g = guide_full.astype(np.float32) * scale
     out = b_full
     for o in range(3):
         out[..., o] += (a_full[..., 3 * o:3 * o + 3] * g).sum(axis=2)
-    return cv2.convertScaleAbs(out, alpha=255.0)
+    return cv2.convertScaleAbs(cv2.max(out, 0.0), alpha=255.0)  # clamp first: Abs would fold negatives
 
 
 def upsample(kind: str, guide_full: np.ndarray, src_low: np.ndarray,
              guide_low: np.ndarray | None = None) -> np.ndarray:
-    """``bilinear`` or ``guided`` upsampling of ``src_low`` to ``guide_full``'s size (uint8)."""
+    """``bilinear`` or ``guided`` upsampling of ``src_low`` (uint8, or float32 in [0, 1]) to
+    ``guide_full``'s size; returns uint8."""
     if kind == "bilinear":
-        return cv2.resize(src_low, (guide_full.shape[1], guide_full.shape[0]),
-                          interpolation=cv2.INTER_LINEAR)
+        out = cv2.resize(src_low, (guide_full.shape[1], guide_full.shape[0]), interpolation=cv2.INTER_LINEAR)
+        return out if out.dtype == np.uint8 else cv2.convertScaleAbs(out, alpha=255.0)
     if kind == "guided":
         return guided_upsample(guide_full, src_low, guide_low=guide_low)
     raise ValueError(f"unknown upsampler {kind!r}: use one of {', '.join(UPSAMPLERS)}")

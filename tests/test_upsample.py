@@ -16,14 +16,20 @@ def _scene(h: int, w: int, seed: int = 0) -> np.ndarray:
     return np.clip(img + rng.normal(0, 6, img.shape), 0, 255).astype(np.uint8)
 
 
-@pytest.mark.parametrize("radius,eps", [(1, 1e-3), (4, 3e-4)])
-def test_guided_matches_float64_reference(radius, eps):
+@pytest.mark.parametrize("radius,eps,saturated", [(1, 1e-3, False), (4, 1e-3, False), (1, 1e-3, True)])
+def test_guided_matches_float64_reference(radius, eps, saturated):
     full = _scene(48, 64)
     low_guide = cv2.resize(full, (16, 12), interpolation=cv2.INTER_AREA)
     src = cv2.GaussianBlur(255 - low_guide, (3, 3), 0)  # a "stylised" image related to the guide
+    if saturated:  # black and white patches: the affine fit overshoots below 0 and above 1
+        src[::3, ::2] = 0
+        src[1::4, 1::3] = 255
+        src[full.shape[0] // 8:, :4] = 0
     got = guided_upsample(full, src, radius, eps, guide_low=low_guide).astype(np.float64)
     ref = guided_upsample_reference(full / 255.0, low_guide / 255.0, src / 255.0, radius, eps)
     expected = np.clip(np.round(ref * 255), 0, 255)
+    if saturated:
+        assert (ref < -2 / 255).any()  # convertScaleAbs alone would fold these to positive levels
     assert np.abs(got - expected).max() <= 1  # float32 vs float64, then rounding
     assert np.mean(got != expected) < 0.02
 
