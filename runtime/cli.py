@@ -9,6 +9,7 @@ from pathlib import Path
 
 from rlministyler.errors import UserError
 
+from .keyframes import with_keyframes
 from .player import KEYS_HELP, Player, PlayReport, display_available
 from .sinks import open_sink, output_kind
 from .sources import open_source
@@ -38,6 +39,9 @@ def run(args: argparse.Namespace) -> int:
                         threads=args.threads, device_id=args.device_id, style_size=args.style_size,
                         upsample=getattr(args, "upsample", None))
     info = stylizer.info
+    stylizer = with_keyframes(stylizer, getattr(args, "keyframe_interval", 1), lambda scale: Stylizer(
+        args.model, args.provider, step=args.step, scale=scale, threads=args.threads,
+        device_id=args.device_id, style_size=args.style_size))
     styles = []
     if info.needs_style:
         if not args.style:

@@ -8,10 +8,22 @@ UPSAMPLERS = ("bilinear", "guided")  # as runtime.upsample.UPSAMPLERS (not impor
 
 
 def add_realtime_arguments(parser: argparse.ArgumentParser) -> None:
-    """Register ``--upsample`` on the ``run`` parser."""
+    """Register ``--upsample`` and ``--keyframe-interval`` on the ``run`` parser."""
     parser.add_argument("--upsample", choices=UPSAMPLERS, default=None,
                         help="how a --scale below 1 comes back to the frame size: guided (default; "
                              "edges from the full-resolution frame, fast guided filter) or bilinear")
+    parser.add_argument("--keyframe-interval", type=_interval, default=1, metavar="N|auto",
+                        help="run the network on every Nth frame (1 = every frame, default) and "
+                             "reproject the last keyframe along the optical flow between; auto: a "
+                             "keyframe when motion or disocclusion grows; a scene cut forces one")
+
+
+def _interval(text: str) -> int | str:
+    if text.lower() == "auto":
+        return "auto"
+    if text.isdigit() and int(text) >= 1:
+        return int(text)
+    raise argparse.ArgumentTypeError(f"expected a whole number >= 1 or 'auto', got {text!r}")
 
 
 def add_internal_scale_arguments(parser: argparse.ArgumentParser) -> None:

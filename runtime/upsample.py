@@ -86,12 +86,16 @@ def guided_upsample(guide_full: np.ndarray, src_low: np.ndarray, radius: int = G
     src = src_low.astype(np.float32) * scale if src_low.dtype == np.uint8 else src_low
     g_low = guide_low.astype(np.float32) * scale if guide_low.dtype == np.uint8 else guide_low
     a, b = guided_coefficients(g_low, src, radius, eps)
-    a_full = cv2.resize(a.reshape(h, w, 9), (width, height), interpolation=cv2.INTER_LINEAR)
-    b_full = cv2.resize(b, (width, height), interpolation=cv2.INTER_LINEAR)
-    g = guide_full.astype(np.float32) * scale
-    out = b_full
+    # per output channel o, one 4-channel image (A_o0, A_o1, A_o2, b_o): SIMD resize, then a
+    # per-pixel dot product with (guide, 1) as a multiply and a channel sum (cv2.transform)
+    g = cv2.merge([*cv2.split(guide_full.astype(np.float32) * scale), np.ones((height, width), np.float32)])
+    ones = np.ones((1, 4), np.float32)
+    planes = []
     for o in range(3):
-        out[..., o] += (a_full[..., 3 * o:3 * o + 3] * g).sum(axis=2)
+        coef = np.ascontiguousarray(np.concatenate([a[:, :, o, :], b[:, :, o:o + 1]], axis=2))
+        up = cv2.resize(coef, (width, height), interpolation=cv2.INTER_LINEAR)
+        planes.append(cv2.transform(cv2.multiply(up, g), ones))
+    out = cv2.merge(planes)
     return cv2.convertScaleAbs(cv2.max(out, 0.0), alpha=255.0)  # clamp first: Abs would fold negatives
 
 
