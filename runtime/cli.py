@@ -41,7 +41,7 @@ def run(args: argparse.Namespace) -> int:
     info = stylizer.info
     stylizer = with_keyframes(stylizer, getattr(args, "keyframe_interval", 1), lambda scale: Stylizer(
         args.model, args.provider, step=args.step, scale=scale, threads=args.threads,
-        device_id=args.device_id, style_size=args.style_size))
+        device_id=args.device_id, style_size=args.style_size), getattr(args, "target_fps", None))
     styles = []
     if info.needs_style:
         if not args.style:
@@ -93,6 +93,8 @@ def _finish(report: PlayReport, args: argparse.Namespace, sink) -> int:
     if args.stats_json:
         data = {"summary": report.stats.summary(), "written": report.written, "dropped": report.dropped,
                 "interrupted": report.interrupted, "error": report.error}
+        if report.pacing is not None:  # --target-fps: the scale and interval chosen over time
+            data["pacing"] = report.pacing
         Path(args.stats_json).write_text(json.dumps(data, indent=2) + "\n")
     if report.error:
         raise UserError(f"stopped at {report.error}; the {report.written} frame(s) done were kept")

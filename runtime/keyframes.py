@@ -156,9 +156,15 @@ class KeyframeStylizer:
             self._pool.shutdown(wait=True, cancel_futures=True)
 
 
-def with_keyframes(full, interval: int | str, make_cheap) -> KeyframeStylizer | object:
-    """``full`` itself for interval 1; else a :class:`KeyframeStylizer` whose cheap pass is
-    ``make_cheap(scale)`` at half the full pass's scale (guided-upsampled)."""
-    if interval == 1:
+def with_keyframes(full, interval: int | str, make_cheap, target_fps: float | None = None):
+    """``full`` itself for interval 1 (and no target); else a :class:`KeyframeStylizer` whose cheap
+    pass is ``make_cheap(scale)`` at half the full pass's scale (guided-upsampled), paced by a
+    :class:`~runtime.pacing.PacedStylizer` when ``target_fps`` is given."""
+    if interval == 1 and not target_fps:
         return full
-    return KeyframeStylizer(full, make_cheap(max(0.05, full.scale / 2)), interval)
+    keyframes = KeyframeStylizer(full, make_cheap(max(0.05, full.scale / 2)), interval)
+    if target_fps:
+        from .pacing import PacedStylizer
+
+        return PacedStylizer(keyframes, target_fps)
+    return keyframes

@@ -8,7 +8,7 @@ UPSAMPLERS = ("bilinear", "guided")  # as runtime.upsample.UPSAMPLERS (not impor
 
 
 def add_realtime_arguments(parser: argparse.ArgumentParser) -> None:
-    """Register ``--upsample`` and ``--keyframe-interval`` on the ``run`` parser."""
+    """Register ``--upsample``, ``--keyframe-interval`` and ``--target-fps`` on the ``run`` parser."""
     parser.add_argument("--upsample", choices=UPSAMPLERS, default=None,
                         help="how a --scale below 1 comes back to the frame size: guided (default; "
                              "edges from the full-resolution frame, fast guided filter) or bilinear")
@@ -16,6 +16,11 @@ def add_realtime_arguments(parser: argparse.ArgumentParser) -> None:
                         help="run the network on every Nth frame (1 = every frame, default) and "
                              "reproject the last keyframe along the optical flow between; auto: a "
                              "keyframe when motion or disocclusion grows; a scene cut forces one")
+
+    parser.add_argument("--target-fps", type=float, default=None, metavar="F",
+                        help="hold F frames per second: the internal scale and the keyframe interval "
+                             "adapt (dynamic resolution, with hysteresis); shown in the overlay and "
+                             "--stats-json")
 
 
 def _interval(text: str) -> int | str:
