@@ -18,7 +18,7 @@ from .models import ModelCache, ModelSpec
 from .report import markdown, plots, write_json
 from .timing import FULL, QUICK
 
-SUITES = ("speed", "quality", "temporal", "peers", "web")
+SUITES = ("speed", "quality", "temporal", "peers", "web", "realtime")
 ROOT = Path(__file__).resolve().parents[1]
 
 QUICK_SETTINGS = {"quality_pairs": (2, 1), "quality_size": 192, "quality_steps": (1, 5, 10),
@@ -62,7 +62,7 @@ def run(args: argparse.Namespace) -> int:
                         "RLMINISTYLER_DATA")
     contents, styles = _images(data / "content"), _images(data / "style")
     video = Path(args.video) if args.video else next(iter(sorted((data / "video").glob("*.mp4"))), None)
-    if any(s in suites for s in ("temporal", "web")) and (video is None or not video.is_file()):
+    if any(s in suites for s in ("temporal", "web", "realtime")) and (video is None or not video.is_file()):
         raise UserError(f"no video for the temporal and web suites: pass --video FILE "
                         f"(looked in {data / 'video'})")
     out = Path(args.output)
@@ -134,6 +134,14 @@ def run(args: argparse.Namespace) -> int:
         model = cache.get(ModelSpec("split", "fp32", 3, True))
         results["web"] = run_web(model, style_path, content_bgr, video, out, quick=args.quick,
                                  threads=threads, say=say)
+    if "realtime" in suites:  # benchmarks/realtime.py (issue 15)
+        from .realtime import run_realtime
+
+        model = cache.get(ModelSpec("split", "fp32", 5, True))
+        sizes = ((360, 640),) if args.quick else ((360, 640), (720, 1280))
+        results["realtime"] = run_realtime(model, style_path, video, out, sizes=sizes,
+                                           steps=(3, 5) if args.quick else (1, 3, 5),
+                                           frames=16 if args.quick else 48, threads=threads, say=say)
     results["exports_s"] = cache.export_seconds
     results["duration_s"] = round(time.perf_counter() - start, 1)
     results["plots"] = plots(results, out)
