@@ -16,7 +16,7 @@ from pathlib import Path
 
 import cv2
 import numpy as np
-from rlministyler.runtime.keyframes import KeyframeStylizer
+from rlministyler.runtime.keyframes import KeyframeStylizer, keyframe_threads
 from rlministyler.runtime.stylizer import Stylizer
 
 from .flicker import reference_flows, warping_error
@@ -65,9 +65,10 @@ def run_realtime(model: Path, style: Path, video: Path, out: Path, *, sizes: Seq
         for step in steps:
             reference: list[np.ndarray] = []
             for label, scale, upsample, interval in MODES:
-                runner = _stylizer(model, style, step, scale, upsample, threads)
+                own = keyframe_threads(threads) if interval > 1 else threads  # as `run` does
+                runner = _stylizer(model, style, step, scale, upsample, own)
                 if interval > 1:
-                    cheap = _stylizer(model, style, step, scale / 2, "guided", threads)
+                    cheap = _stylizer(model, style, step, scale / 2, "guided", own)
                     runner = KeyframeStylizer(runner, cheap, interval, concurrent=True)
                 runner.stylize(clip[0], bgr=True)  # warm-up (sizes, pruned sessions)
                 if interval > 1:

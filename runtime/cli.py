@@ -9,7 +9,7 @@ from pathlib import Path
 
 from rlministyler.errors import UserError
 
-from .keyframes import with_keyframes
+from .keyframes import keyframe_threads, with_keyframes
 from .player import KEYS_HELP, Player, PlayReport, display_available
 from .sinks import open_sink, output_kind
 from .sources import open_source
@@ -34,13 +34,15 @@ def run(args: argparse.Namespace) -> int:
     if args.input.startswith("camera:") and not display and not args.output:
         raise UserError("nothing to do: a camera needs a display or -o OUT.mp4")
 
+    amortised = getattr(args, "keyframe_interval", 1) != 1 or getattr(args, "target_fps", None)
+    threads = keyframe_threads(args.threads) if amortised else args.threads  # two stylizers at once
     stylizer = Stylizer(args.model, args.provider, step=args.step, scale=args.scale,
                         temporal=args.temporal, temporal_weight=args.temporal_weight,
-                        threads=args.threads, device_id=args.device_id, style_size=args.style_size,
+                        threads=threads, device_id=args.device_id, style_size=args.style_size,
                         upsample=getattr(args, "upsample", None))
     info = stylizer.info
     stylizer = with_keyframes(stylizer, getattr(args, "keyframe_interval", 1), lambda scale: Stylizer(
-        args.model, args.provider, step=args.step, scale=scale, threads=args.threads,
+        args.model, args.provider, step=args.step, scale=scale, threads=threads,
         device_id=args.device_id, style_size=args.style_size), getattr(args, "target_fps", None))
     styles = []
     if info.needs_style:
