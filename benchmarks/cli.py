@@ -14,7 +14,7 @@ from rlministyler.errors import UserError
 if TYPE_CHECKING:
     from .models import ModelCache
 
-SUITES = ("speed", "quality", "temporal", "peers", "web")
+SUITES = ("speed", "quality", "temporal", "peers", "web", "realtime")
 ROOT = Path(__file__).resolve().parents[1]
 
 QUICK_SETTINGS = {"quality_pairs": (2, 1), "quality_size": 192, "quality_steps": (1, 5, 10),
@@ -69,7 +69,7 @@ def run(args: argparse.Namespace) -> int:
                         "RLMINISTYLER_DATA")
     contents, styles = _images(data / "content"), _images(data / "style")
     video = Path(args.video) if args.video else next(iter(sorted((data / "video").glob("*.mp4"))), None)
-    if any(s in suites for s in ("temporal", "web")) and (video is None or not video.is_file()):
+    if any(s in suites for s in ("temporal", "web", "realtime")) and (video is None or not video.is_file()):
         raise UserError(f"no video for the temporal and web suites: pass --video FILE "
                         f"(looked in {data / 'video'})")
     out = Path(args.output)
@@ -141,6 +141,14 @@ def run(args: argparse.Namespace) -> int:
         model = cache.get(ModelSpec("split", "fp32", 3, True))
         results["web"] = run_web(model, style_path, content_bgr, video, out, quick=args.quick,
                                  threads=threads, say=say)
+    if "realtime" in suites:  # benchmarks/realtime.py (issue 15)
+        from .realtime import run_realtime
+
+        model = cache.get(ModelSpec("split", "fp32", 5, True))
+        sizes = ((360, 640),) if args.quick else ((360, 640), (720, 1280))
+        results["realtime"] = run_realtime(model, style_path, video, out, sizes=sizes,
+                                           steps=(3, 5) if args.quick else (1, 3, 5),
+                                           frames=16 if args.quick else 48, threads=threads, say=say)
     results["exports_s"] = cache.export_seconds
     results["duration_s"] = round(time.perf_counter() - start, 1)
     results["plots"] = plots(results, out)
@@ -210,6 +218,9 @@ suites:
   web       the page of `rlministyler web` in headless Chromium (WebAssembly backend) at 640x360,
             steps 1 and 3: stylize() calls and a live fake camera from the clip, against
             `rlministyler run` on the CPU in the same run (not in the default list)
+  realtime  the sample clip at 640x360 and 1280x720, steps 1, 3, 5: per-frame full resolution, scale
+            1/2 and 1/4 with bilinear and guided upsampling, keyframes every 2 and 4: fps, p95 frame
+            time, SSIM/PSNR to full resolution, warping error; fps-vs-SSIM plot (not in the default list)
 Exported models are cached in DIR/models (or --models) and reused by later runs.
 
 examples:
@@ -232,7 +243,7 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     b.add_argument("-o", "--output", required=True, metavar="DIR",
                    help="where results.json, report.md, the plots and contact sheets go")
     b.add_argument("--suite", default="speed,quality,temporal,peers", metavar="LIST",
-                   help="some of speed,quality,temporal,peers,web (default: all but web)")
+                   help="some of speed,quality,temporal,peers,web,realtime (default: the first four)")
     b.add_argument("--quick", action="store_true", help="a small grid that finishes in about two minutes")
     b.add_argument("--provider", choices=("auto", "cpu", "cuda", "tensorrt"), default="auto",
                    help="onnxruntime provider for the speed suite (default auto)")

@@ -29,7 +29,8 @@ def options_from_args(args: argparse.Namespace) -> ExportOptions:
         size=parse_size(args.size) if args.size else None, opset=args.opset,
         checkpoint=args.checkpoint, calibration=Path(args.calibration) if args.calibration else None,
         verify_images=verify, style_size=args.style_size, verify=not args.no_verify, quiet=args.quiet,
-        rewrites=getattr(args, "rewrites", None))
+        rewrites=getattr(args, "rewrites", None), internal_scale=getattr(args, "internal_scale", 1.0),
+        upsample=getattr(args, "upsample", None) or "guided")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -74,6 +75,7 @@ def _run_check_unity(args: argparse.Namespace) -> int:
 
 def add_parsers(sub: argparse._SubParsersAction) -> None:
     """Register ``export`` and ``check-unity`` on the main parser's subcommands."""
+    from rlministyler.runtime.realtime_args import add_internal_scale_arguments  # argparse only
     e = sub.add_parser(
         "export", help="export actor + builder unrolled for K steps to ONNX",
         description="Export the RLMiniStyler sequence, unrolled for a fixed number of steps, to an "
@@ -103,6 +105,7 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     e.add_argument("--verify", nargs=2, metavar=("CONTENT", "STYLE"),
                    help="real image pair to verify on (default: --style and a synthetic content)")
     e.add_argument("--no-verify", action="store_true", help="skip the onnxruntime-vs-PyTorch check")
+    add_internal_scale_arguments(e)
     e.add_argument("--rewrites", type=rewrites, metavar="LIST",
                    help="exact speed rewrites, comma-separated: half-res-head (the 9x9 output conv at "
                         "half resolution), fold-modulation (baked: style modulation folded into the "

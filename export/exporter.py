@@ -47,6 +47,7 @@ from .graphs import (
     output_names,
     use_phase_upsampling,
 )
+from .internal_scale import internal_scale_metadata, scaled_graph, verify_internal_scale
 from .precision import CALIBRATION_FRAMES, psnr
 from .targets import PRECISIONS, TARGETS, VARIANTS, Variant
 
@@ -71,6 +72,8 @@ class ExportOptions:
     verify: bool = True
     quiet: bool = False
     rewrites: tuple[str, ...] | None = None  # None: the target's default_rewrites
+    internal_scale: float = 1.0  # run the steps at this fraction of each side (export/internal_scale.py)
+    upsample: str = "guided"  # how the internal scale comes back: guided or bilinear
 
 
 @dataclass
@@ -278,17 +281,17 @@ def export_model(opts: ExportOptions) -> ExportResult:
     if opts.variant == "full":
         graph = FullGraph(export_actor, export_builder, opts.steps, opts.all_steps)
         dyn = {"content": content_dims, **({"style": style_dims} if style_dims else {})}
-        models["main"] = _trace(graph, (dummy, torch.rand(1, 3, *style_hw)), ["content", "style"],
-                                outputs, {k: v for k, v in dyn.items() if v}, opset)
+        models["main"] = _trace(scaled_graph(graph, opts), (dummy, torch.rand(1, 3, *style_hw)),
+                                ["content", "style"], outputs, {k: v for k, v in dyn.items() if v}, opset)
     elif opts.variant == "baked":
         graph = BakedGraph(export_actor, export_builder, opts.steps, opts.all_steps, to_tensor(style_rgb))
-        models["main"] = _trace(graph, (dummy,), ["content"], outputs,
+        models["main"] = _trace(scaled_graph(graph, opts), (dummy,), ["content"], outputs,
                                 {"content": content_dims} if content_dims else {}, opset)
     else:
         code = export_actor.encode_style(torch.rand(1, 3, *style_hw))
         graph = FrameGraph(export_actor, export_builder, opts.steps, opts.all_steps)
-        models["main"] = _trace(graph, (dummy, *code), ["content", *STYLE_TENSORS], outputs,
-                                {"content": content_dims} if content_dims else {}, opset)
+        models["main"] = _trace(scaled_graph(graph, opts), (dummy, *code), ["content", *STYLE_TENSORS],
+                                outputs, {"content": content_dims} if content_dims else {}, opset)
         models["style"] = _trace(StyleEncoderGraph(export_actor), (torch.rand(1, 3, *style_hw),), ["style"],
                                  list(STYLE_TENSORS), {"style": style_dims} if style_dims else {}, opset)
 
@@ -325,7 +328,12 @@ def export_model(opts: ExportOptions) -> ExportResult:
         meta.int8 = Int8Summary(**int8_summary)
     result = ExportResult(list(files.values()), sidecar, meta.to_dict(), nodes_before,
                           sum(_node_count(m) for m in models.values()), 0.0)
-    if opts.verify:  # in memory: a model that fails is never written
+    if opts.internal_scale != 1:  # the contract checks the keys internal_scale.py adds
+        meta = ExportMetadata.from_dict({**meta.to_dict(), **internal_scale_metadata(opts)}, out)
+    if opts.verify and opts.internal_scale != 1:  # against the runtime's own upsampler
+        meta = ExportMetadata.from_dict(
+            {**meta.to_dict(), "verification": verify_internal_scale(models, opts, actor, builder, log)}, out)
+    elif opts.verify:  # in memory: a model that fails is never written
         if verify_content is None:
             verify_content, synthetic_style = _synthetic_pair(opts.size or (128, 160))
             verify_style = verify_style if verify_style is not None else synthetic_style

@@ -69,12 +69,30 @@ class StyleEncoder:
 
 
 @dataclass
+class UpsamplerCheck:
+    """An internal-scale output against the runtime's own upsampler, in 8-bit levels."""
+
+    max_levels: int
+    over_one_level: float  # the fraction of values more than one level off
+
+
+@dataclass
 class Verification:
     """How the written graph compared with PyTorch when it was exported, per output."""
 
-    max_abs_diff: dict[str, float]
-    psnr_db: dict[str, float]
+    max_abs_diff: dict[str, float] | None = None
+    psnr_db: dict[str, float] | None = None
+    vs_runtime_upsampler_8bit: dict[str, UpsamplerCheck] | None = None  # internal-scale exports
     float64_max_abs_diff: dict[str, dict[str, float]] | None = None  # per output: onnx, pytorch_fp32
+
+
+@dataclass
+class GuidedFilter:
+    """The in-graph guided upsampler's parameters (at the low resolution)."""
+
+    radius: int
+    eps: float
+    guide: str
 
 
 @dataclass
@@ -126,6 +144,7 @@ class ExportMetadata:
     verification: Verification | None = None
     internal_scale: float | None = None  # the graph resizes the frame to this fraction of each side inside
     upsample: Literal["guided", "bilinear"] | None = None  # how it comes back to full resolution
+    guided_filter: GuidedFilter | None = None
     role: Literal["frame", "style_encoder"] | None = None  # in the .onnx only: which file this is
 
     def to_dict(self) -> dict[str, Any]:

@@ -25,6 +25,7 @@ def _default_output(spec: str, source_kind: str, step_text: str) -> str:
 
 def run(args: argparse.Namespace) -> int:
     """``rlministyler run``: open the model, the source and the sink, play, report."""
+    from .keyframes import keyframe_threads, with_keyframes
     from .player import KEYS_HELP, Player, display_available
     from .sinks import open_sink, output_kind
     from .sources import open_source
@@ -38,10 +39,16 @@ def run(args: argparse.Namespace) -> int:
     if args.input.startswith("camera:") and not display and not args.output:
         raise UserError("nothing to do: a camera needs a display or -o OUT.mp4")
 
+    amortised = getattr(args, "keyframe_interval", 1) != 1 or getattr(args, "target_fps", None)
+    threads = keyframe_threads(args.threads) if amortised else args.threads  # two stylizers at once
     stylizer = Stylizer(args.model, args.provider, step=args.step, scale=args.scale,
                         temporal=args.temporal, temporal_weight=args.temporal_weight,
-                        threads=args.threads, device_id=args.device_id, style_size=args.style_size)
+                        threads=threads, device_id=args.device_id, style_size=args.style_size,
+                        upsample=getattr(args, "upsample", None))
     info = stylizer.info
+    stylizer = with_keyframes(stylizer, getattr(args, "keyframe_interval", 1), lambda scale: Stylizer(
+        args.model, args.provider, step=args.step, scale=scale, threads=threads,
+        device_id=args.device_id, style_size=args.style_size), getattr(args, "target_fps", None))
     styles = []
     if info.needs_style:
         if not args.style:
@@ -63,7 +70,7 @@ def run(args: argparse.Namespace) -> int:
 
     say = (lambda *a: None) if args.quiet else (lambda text: print(text, file=sys.stderr))
     say(f"{info.describe()}; running step {stylizer.step}"
-        + (f" at scale {args.scale:g}" if args.scale != 1 else ""))
+        + (f" at scale {args.scale:g} ({stylizer.upsample} upsampling)" if args.scale != 1 else ""))
     say(stylizer.choice.describe())
     if info.static_size and args.scale != 1:
         say(f"note: --scale does not apply to a static-size model; frames are resized to "
@@ -93,6 +100,8 @@ def _finish(report: PlayReport, args: argparse.Namespace, sink) -> int:
     if args.stats_json:
         data = {"summary": report.stats.summary(), "written": report.written, "dropped": report.dropped,
                 "interrupted": report.interrupted, "error": report.error}
+        if report.pacing is not None:  # --target-fps: the scale and interval chosen over time
+            data["pacing"] = report.pacing
         Path(args.stats_json).write_text(json.dumps(data, indent=2) + "\n")
     if report.error:
         raise UserError(f"stopped at {report.error}; the {report.written} frame(s) done were kept")
@@ -140,6 +149,8 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     """Register ``run`` on the main parser's subcommands."""
     from rlministyler.argtypes import non_negative, positive_float, positive_int, steps_count
 
+    from .realtime_args import add_realtime_arguments
+
     r = sub.add_parser(
         "run", help="stylise images, videos or a camera with an exported model (onnxruntime, no torch)",
         description="Stylise an image, a directory, a video, an image sequence or a live camera with an "
@@ -157,6 +168,7 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
                    help="auto (default) takes TensorRT, then CUDA, then CPU, whichever really works")
     r.add_argument("--scale", type=positive_float, default=1.0, metavar="F",
                    help="run the network at F x the frame size (0.05..1) and upsample; 0.5 is ~4x faster")
+    add_realtime_arguments(r)
     r.add_argument("--temporal", choices=("off", "ema", "flow"), default="off",
                    help="smoothing between frames: ema blends with the previous output; flow warps it "
                         "along the optical flow and blends where the flow is reliable (default: off)")

@@ -49,6 +49,7 @@ class PlayReport:
     interrupted: bool = False
     error: str | None = None
     ended_early: bool = False
+    pacing: list[dict] | None = None  # --target-fps: {frame, scale, keyframe_interval} changes
 
 
 class Player:
@@ -214,6 +215,7 @@ class Player:
             report.error = str(exc) if isinstance(exc, UserError) else f"{type(exc).__name__}: {exc}"
         report.written = self.sink.written if self.sink else 0
         report.dropped = self.dropped
+        report.pacing = getattr(self.stylizer, "pacing_history", None)
         report.skipped = list(self.source.skipped)
         report.ended_early = bool(getattr(self.source, "ended_early", False))
         return report
@@ -276,6 +278,8 @@ class Player:
         shown = image.copy()
         lines = [f"{self.meter.fps:5.1f} fps  step {s.step}/{max(s.steps)}  {s.choice.name}"
                  f"  temporal {s.temporal.mode}"]
+        if getattr(s, "pacing_text", None):
+            lines.append(s.pacing_text)
         if s.style is not None and len(self.styles) > 1:
             lines.append(f"style {s.style.name}")
         if time.perf_counter() < self.message_until:

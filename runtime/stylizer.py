@@ -7,8 +7,10 @@
 
 Frames of any size are reflect-padded to the model's size multiple and cropped back (the same as
 ``rlministyler stylize``); a static-size model gets the frame resized in and out. ``scale`` runs the
-network on a smaller frame and upsamples the result. Buffers and the IO binding are made once per
-network input size; on CUDA the inputs and outputs stay on the device between frames.
+network on a smaller frame and upsamples the result (``upsample``: ``guided``, the default below
+scale 1, takes the edges from the full-resolution frame; or ``bilinear``; see runtime.upsample).
+Buffers and the IO binding are made once per network input size; on CUDA the inputs and outputs
+stay on the device between frames.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from rlministyler.images import read_image, resize_shorter
 from . import providers
 from .metadata import ModelInfo, from_session_metadata
 from .temporal import MODES, TemporalFilter, make_filter
+from .upsample import UPSAMPLERS, upsample
 
 DEFAULT_STYLE_SIZE = 256  # the style's shorter side, as `rlministyler export` encodes it
 
@@ -100,8 +103,8 @@ class Stylizer:
 
     def __init__(self, model: str | Path, provider: str = "auto", *, step: int | None = None,
                  scale: float = 1.0, temporal: str = "off", temporal_weight: float = 0.6,
-                 threads: int | None = None, device_id: int = 0, style_size: int = DEFAULT_STYLE_SIZE
-                 ) -> None:
+                 threads: int | None = None, device_id: int = 0, style_size: int = DEFAULT_STYLE_SIZE,
+                 upsample: str | None = None) -> None:
         path = Path(model)
         if not path.is_file():
             raise UserError(f"model not found: {path}")
@@ -121,6 +124,9 @@ class Stylizer:
         self.device = "cpu" if self.choice.name == "cpu" else "cuda"
         self.device_id = device_id
         self.scale = scale
+        self.upsample = upsample or ("guided" if scale < 1 else "bilinear")  # see runtime.upsample
+        if self.upsample not in UPSAMPLERS:
+            raise UserError(f"unknown --upsample {upsample!r}: use one of {', '.join(UPSAMPLERS)}")
         self.style_size = style_size
         inputs = {i.name: i for i in self.session.get_inputs()}
         if "content" not in inputs:
@@ -288,10 +294,11 @@ class Stylizer:
         t2 = time.perf_counter()
         out = result[0, :, :h, :w]
         chans = [out[2], out[1], out[0]] if bgr else [out[0], out[1], out[2]]
-        image = cv2.convertScaleAbs(cv2.merge([np.ascontiguousarray(c, np.float32) for c in chans]),
-                                    alpha=255.0)
-        if (h, w) != (height, width):
-            image = cv2.resize(image, (width, height), interpolation=cv2.INTER_LINEAR)
+        merged = cv2.merge([np.ascontiguousarray(c, np.float32) for c in chans])
+        if (h, w) != (height, width):  # from the float output: no 8-bit rounding amplified
+            image = upsample(self.upsample if h < height else "bilinear", frame, merged, small[:h, :w])
+        else:
+            image = cv2.convertScaleAbs(merged, alpha=255.0)
         image = self.temporal(frame, image)
         self.last_timing = FrameTiming(t1 - t0, t2 - t1, time.perf_counter() - t2)
         return image

@@ -1,0 +1,146 @@
+"""``bench --suite realtime``: what amortising in space (scale + upsampler) and time (keyframes)
+buys in frame rate and costs in fidelity, on the sample clip, in one run.
+
+For each size, step and mode: fps and p95 frame time (the frames run one after another through
+the runtime, no reader/writer threads), SSIM and PSNR to the per-frame full-resolution output,
+and the warping error (``benchmarks.flicker``). Writes ``realtime_fps_ssim.png`` (one curve per
+step) and ``realtime_sheet.png`` (one frame across the modes). The VGG content/style losses of the
+quality suite are not computed here (not done: time).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import cv2
+import numpy as np
+from rlministyler.runtime.keyframes import KeyframeStylizer, keyframe_threads
+from rlministyler.runtime.stylizer import Stylizer
+
+from .flicker import reference_flows, warping_error
+from .quality import ssim
+
+# (label, scale, upsample, keyframe interval)
+MODES: tuple[tuple[str, float, str, int], ...] = (
+    ("full", 1.0, "bilinear", 1),
+    ("1/2 bilinear", 0.5, "bilinear", 1), ("1/2 guided", 0.5, "guided", 1),
+    ("1/4 bilinear", 0.25, "bilinear", 1), ("1/4 guided", 0.25, "guided", 1),
+    ("1/4 guided kf2", 0.25, "guided", 2), ("1/4 guided kf4", 0.25, "guided", 4),
+)
+
+
+def _frames(video: Path, count: int, size: tuple[int, int]) -> list[np.ndarray]:
+    cap = cv2.VideoCapture(str(video))
+    frames = []
+    while len(frames) < count:
+        ok, frame = cap.read()
+        if not ok:
+            break
+        frames.append(cv2.resize(frame, (size[1], size[0]), interpolation=cv2.INTER_AREA))
+    cap.release()
+    return frames
+
+
+def psnr8(a: np.ndarray, b: np.ndarray) -> float:
+    mse = float(np.mean((a.astype(np.float64) - b) ** 2))
+    return 99.0 if mse == 0 else 10 * np.log10(255.0**2 / mse)
+
+
+def _stylizer(model: Path, style: Path, step: int, scale: float, upsample: str, threads: int | None
+              ) -> Stylizer:
+    s = Stylizer(model, "cpu", step=step, scale=scale, upsample=upsample, threads=threads)
+    s.set_style(style)
+    return s
+
+
+def run_realtime(model: Path, style: Path, video: Path, out: Path, *, sizes: Sequence[tuple[int, int]],
+                 steps: Sequence[int], frames: int, threads: int | None = None,
+                 say: Callable[[str], None] = print) -> dict:
+    rows, sheet = [], {}
+    for size in sizes:
+        clip = _frames(video, frames, size)
+        flows = reference_flows(clip)
+        for step in steps:
+            reference: list[np.ndarray] = []
+            for label, scale, upsample, interval in MODES:
+                own = keyframe_threads(threads) if interval > 1 else threads  # as `run` does
+                runner = _stylizer(model, style, step, scale, upsample, own)
+                if interval > 1:
+                    cheap = _stylizer(model, style, step, scale / 2, "guided", own)
+                    runner = KeyframeStylizer(runner, cheap, interval, concurrent=True)
+                runner.stylize(clip[0], bgr=True)  # warm-up (sizes, pruned sessions)
+                if interval > 1:
+                    runner = KeyframeStylizer(runner.full, runner.cheap, interval, concurrent=True)
+                times, outputs = [], []
+                start = time.perf_counter()
+                for frame in clip:
+                    t0 = time.perf_counter()
+                    outputs.append(runner.stylize(frame, bgr=True))
+                    times.append(time.perf_counter() - t0)
+                wall = time.perf_counter() - start
+                if interval > 1:
+                    runner.close()
+                if label == "full":
+                    reference = outputs
+                row = {"size": f"{size[1]}x{size[0]}", "step": step, "mode": label,
+                       "fps": round(len(clip) / wall, 2),
+                       "mean_ms": round(1000 * float(np.mean(times)), 1),
+                       "p95_ms": round(1000 * float(np.percentile(times, 95)), 1),
+                       "ssim": round(float(np.mean([ssim(o / 255.0, r / 255.0)
+                                                    for o, r in zip(outputs, reference, strict=True)])), 4),
+                       "psnr": round(float(np.mean([psnr8(o, r)
+                                                    for o, r in zip(outputs, reference, strict=True)])), 2),
+                       "warping_error": round(warping_error(outputs, flows), 3)}
+                rows.append(row)
+                say(f"realtime {row}")
+                if size == sizes[0] and step == steps[-1]:
+                    sheet[label] = outputs[len(outputs) // 2]
+    files = {"plot": str(_plot(rows, out / "realtime_fps_ssim.png")),
+             "sheet": str(_sheet(sheet, out / "realtime_sheet.png"))}
+    return {"rows": rows, "frames": frames, "files": files}
+
+
+def _plot(rows: list[dict], path: Path) -> Path:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(7, 4.5))
+    for (size, step) in sorted({(r["size"], r["step"]) for r in rows}):
+        pts = [r for r in rows if r["size"] == size and r["step"] == step]
+        ax.plot([r["fps"] for r in pts], [r["ssim"] for r in pts], "o", label=f"{size} step {step}")
+        for r in pts:
+            ax.annotate(r["mode"], (r["fps"], r["ssim"]), fontsize=7)
+    ax.set_xscale("log")
+    ax.set_xlabel("fps (2-core CPU, onnxruntime)")
+    ax.set_ylabel("SSIM to per-frame full resolution")
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path
+
+
+def _sheet(images: dict[str, np.ndarray], path: Path) -> Path:
+    tiles = []
+    for label, image in images.items():
+        tile = image.copy()
+        cv2.putText(tile, label, (8, 24), cv2.FONT_HERSHEY_SIMPLEX, 0.7, (0, 0, 0), 3, cv2.LINE_AA)
+        cv2.putText(tile, label, (8, 24), cv2.FONT_HERSHEY_SIMPLEX, 0.7, (255, 255, 255), 1, cv2.LINE_AA)
+        tiles.append(tile)
+    while len(tiles) % 4:
+        tiles.append(np.zeros_like(tiles[0]))
+    grid = np.vstack([np.hstack(tiles[i:i + 4]) for i in range(0, len(tiles), 4)])
+    cv2.imwrite(str(path), grid)
+    return path
+
+
+def markdown_table(rows: list[dict]) -> str:
+    head = ("| size | step | mode | fps | p95 ms | SSIM | PSNR dB | warping error |\n"
+            "|---|---|---|---|---|---|---|---|")
+    body = [f"| {r['size']} | {r['step']} | {r['mode']} | {r['fps']} | {r['p95_ms']} | {r['ssim']} | "
+            f"{r['psnr']} | {r['warping_error']} |" for r in rows]
+    return "\n".join([head, *body])
