@@ -38,7 +38,9 @@ def run(args: argparse.Namespace) -> int:
     if args.input.startswith("camera:") and not display and not args.output:
         raise UserError("nothing to do: a camera needs a display or -o OUT.mp4")
 
+    from rlministyler.limits import check_regular_file
     from rlministyler.safety import refuse_overlap
+    check_regular_file(args.model, "model")
     refuse_overlap([("-o", args.output), ("--stats-json", args.stats_json)],
                    [("model", args.model), ("--input", args.input), *(("--style", s) for s in args.style or ())])
     stylizer = Stylizer(args.model, args.provider, step=args.step, scale=args.scale,
