@@ -114,6 +114,18 @@ def refuse_overlap(outputs: Iterable[tuple[str, str | os.PathLike | None]],
                 pass
 
 
+def refuse_inputs_inside(role: str, folder: str | os.PathLike,
+                         inputs: Iterable[tuple[str, str | os.PathLike | None]]) -> None:
+    """For an output folder whose contents are replaced: no input may lie inside it (or be it)."""
+    top = _real(folder)
+    for in_role, inp in inputs:
+        if inp is None or os.fspath(inp) == "":
+            continue
+        if _inside(_real(inp), top):
+            raise UserError(f"{role} {folder} would replace files holding the {in_role} input {inp}: "
+                            f"choose another output folder")
+
+
 def _to_regex(name: str) -> str:
     out, pos = [], 0
     for m in _CONVERSION.finditer(name):

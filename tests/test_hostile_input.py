@@ -117,6 +117,16 @@ def test_export_refuses_writing_over_its_inputs(files, capsys):
     one_line_error(capsys, code, "inside", "--calibration")
 
 
+def test_web_refuses_a_site_folder_holding_its_model(tmp_path, capsys):
+    site = tmp_path / "site"
+    (site / "models").mkdir(parents=True)
+    model = site / "models" / "m.onnx"
+    model.write_bytes(b"model")
+    code = main(["web", str(model), "-o", str(site)])
+    one_line_error(capsys, code, "would replace", "model")
+    assert model.read_bytes() == b"model"
+
+
 def test_stats_json_into_a_missing_folder_is_one_line(tmp_path):
     from rlministyler.safety import write_text
 
@@ -180,6 +190,8 @@ def test_fifos_are_refused_not_waited_on(tmp_path):
     (["stylize", "x.png", "--style", "s.png", "--size", "10000000"], "at most"),
     (["run", "m.onnx", "-i", "x.png", "--threads", "100000"], "at most"),
     (["run", "m.onnx", "-i", "x.png", "--fps", "inf"], "finite"),
+    (["run", "m.onnx", "-i", "x.png", "--fps", "5000"], "up to 1000"),
+    (["train", "--content-dir", ".", "--style-dir", ".", "--lr", "inf"], "finite"),
     (["run", "m.onnx", "-i", "x.png", "--fps", "nan"], "above 0"),
     (["export", "--steps", "1", "--size", "40000x40000", "-o", "big.onnx"], "too large"),
 ])
@@ -287,6 +299,26 @@ def test_a_non_finite_loss_stops_training_in_one_line(tmp_path):
     check_losses({"critic": 1.0, "actor": -2.0}, 3, tmp_path)
     with pytest.raises(UserError, match="critic loss is nan.*last good checkpoint"):
         check_losses({"critic": float("nan")}, 4, tmp_path)
+
+
+def test_a_diverging_training_stops_keeping_the_last_good_checkpoint(data_dir, tmp_path):
+    pytest.importorskip("torch")
+    for kind in ("content", "style"):
+        (tmp_path / kind).mkdir()
+        for i, p in enumerate(sorted((data_dir / kind).glob("adain_*"))[:2]):
+            cv2.imwrite(str(tmp_path / kind / f"{i}.png"), cv2.resize(cv2.imread(str(p)), (80, 80)))
+    run = tmp_path / "run"
+    proc = subprocess.run([sys.executable, "-m", "rlministyler", "train", "--content-dir", str(tmp_path / "content"),
+                           "--style-dir", str(tmp_path / "style"), "--out", str(run), "--lr", "1e30",
+                           "--actor-lr", "1e30", "--max-updates", "6", "--checkpoint-every", "100",
+                           "--size", "64", "--load-size", "80", "--batch-size", "2", "--warmup-episodes", "1",
+                           "--vgg-calibration", "2", "--threads", "1", "--workers", "1", "-q"],
+                          cwd=ROOT, capture_output=True, text=True, timeout=300,
+                          env={**os.environ, "RLMINISTYLER_CACHE": str(tmp_path / "cache")})
+    lines = [line for line in proc.stderr.splitlines() if line.strip()]
+    assert proc.returncode == 2 and len(lines) == 1, proc.stderr
+    assert "last good checkpoint" in lines[0] and "Traceback" not in proc.stderr
+    assert not (run / "latest" / "actor.pth.tar").exists()  # nothing non-finite was saved
 
 
 # --- 5. exclusive outputs ----------------------------------------------------------------------

@@ -77,3 +77,15 @@ def check_losses(values: dict, update: int, run_dir: Path) -> None:
             raise UserError(f"update {update}: the {name} loss is {value} (training diverged; a lower "
                             f"--lr?); stopped without saving it, the last good checkpoint in "
                             f"{run_dir / 'latest'} is kept")
+
+
+def check_weights(actor, builder, update: int, run_dir: Path) -> None:
+    """Refuse to save a checkpoint whose weights are no longer finite."""
+    from rlministyler.training.model.checkpoint import check_finite
+
+    for module in (actor, builder):
+        try:
+            check_finite(module, f"update {update}")
+        except UserError as exc:
+            raise UserError(f"{exc}; stopped without saving, the last good checkpoint in "
+                            f"{run_dir / 'latest'} is kept") from None

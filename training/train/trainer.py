@@ -23,7 +23,7 @@ from . import state as S
 from .config import TrainConfig
 from .data import PairSource, load_center, scan_images, spread
 from .env import Environment
-from .guard import RunLock, check_losses, read_log
+from .guard import RunLock, check_losses, check_weights, read_log
 from .losses import evaluate_pair
 from .replay import ReplayMemory
 from .sac import Agent
@@ -174,6 +174,7 @@ class Trainer:
     # ---------------------------------------------------------------- saving
     def save(self) -> None:
         """Models (official format) and the full state; every rank writes its own part."""
+        check_weights(self.agent.actor, self.agent.builder, self.update, self.run_dir)  # never save NaN
         folder = S.state_dir(self.run_dir, self.update)
         if self.main:
             folder.mkdir(parents=True, exist_ok=True)
