@@ -34,7 +34,17 @@ def options_from_args(args: argparse.Namespace) -> ExportOptions:
 
 
 def run(args: argparse.Namespace) -> int:
+    from rlministyler.limits import check_export_size
+    from rlministyler.safety import refuse_overlap
+
+    out = Path(args.output)
+    refuse_overlap([("-o", out), ("-o", out.with_suffix(".json")),
+                    *(("-o", out.with_name(f"{out.stem}_{part}{out.suffix}")) for part in ("style", "main"))],
+                   [("--style", args.style), ("--calibration", args.calibration),
+                    ("--checkpoint", args.checkpoint), *(("--verify", v) for v in args.verify or ())])
     opts = options_from_args(args)
+    if opts.size is not None:
+        check_export_size(*opts.size)
     if opts.style is not None and not opts.style.is_file():
         raise UserError(f"image not found: {opts.style}")
     from .exporter import export_model

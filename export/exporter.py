@@ -518,6 +518,9 @@ def _verify(result: ExportResult, models: dict[str, onnx.ModelProto], opts: Expo
         log(f"verify {name}: max abs diff {diff:.2e}, PSNR {result.psnr[name]:.1f} dB "
             f"({content.shape[1]}x{content.shape[0]}, {opts.precision})")
         too_far = diff > tol["max_abs"] if "max_abs" in tol else result.psnr[name] < tol["psnr"]
+        if not np.isfinite(got[name]).all():  # NaN compares as "not too far": refuse it outright
+            raise UserError(f"verification failed for {name}: the ONNX model outputs NaN or "
+                            f"infinite values; nothing was written")
         if too_far:
             failures.append(name)
     if failures and opts.precision == "fp32":

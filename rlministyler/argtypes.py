@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import argparse
+import math
 
 from .constants import MAX_STEPS, REWRITES
 
@@ -25,7 +26,8 @@ def parse_steps(text: str) -> list[int]:
         for part in text.split(","):
             if "-" in part.strip()[1:]:
                 lo, hi = part.split("-", 1)
-                steps.update(range(int(lo), int(hi) + 1))
+                first, last = check_step(int(lo)), check_step(int(hi))  # bounded before any range
+                steps.update(range(first, last + 1))
             else:
                 steps.add(int(part))
     except ValueError:
@@ -61,8 +63,8 @@ def positive_float(text: str) -> float:
         value = float(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
-    if not value > 0:
-        raise argparse.ArgumentTypeError(f"expected a number above 0, got {text}")
+    if not value > 0 or not math.isfinite(value):
+        raise argparse.ArgumentTypeError(f"expected a finite number above 0, got {text}")
     return value
 
 
@@ -83,3 +85,35 @@ def rewrites(text: str) -> tuple[str, ...]:
 
 def steps_count(text: str) -> int:
     return check_step(whole_number(text, "a step number"))
+
+
+def frame_rate(text: str) -> float:
+    """A frame rate: finite, above 0, at most MAX_FPS (an infinite rate hangs video writers)."""
+    from .limits import MAX_FPS
+
+    value = positive_float(text)
+    if not math.isfinite(value) or value > MAX_FPS:
+        raise argparse.ArgumentTypeError(f"frame rate {text}: expected a finite number up to {MAX_FPS:g}")
+    return value
+
+
+def thread_count(text: str) -> int:
+    """0 (one per core) up to a few times the machine's cores."""
+    from .errors import UserError
+    from .limits import check_threads
+
+    value = non_negative(text)
+    try:
+        return check_threads(value)
+    except UserError as exc:
+        raise argparse.ArgumentTypeError(str(exc).replace("--threads ", "")) from None
+
+
+def image_side(text: str) -> int:
+    """A size in pixels (0 keeps the image as it is), at most limits.MAX_SIZE."""
+    from .limits import MAX_SIZE
+
+    value = non_negative(text)
+    if value > MAX_SIZE:
+        raise argparse.ArgumentTypeError(f"{value}: at most {MAX_SIZE} pixels")
+    return value

@@ -15,6 +15,7 @@ import cv2
 import numpy as np
 
 from .errors import UserError
+from .limits import check_image_header, check_regular_file
 
 READ_EXTENSIONS = (".png", ".jpg", ".jpeg", ".webp", ".bmp")
 WRITE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".webp", ".bmp")
@@ -22,13 +23,8 @@ WRITE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".webp", ".bmp")
 
 def read_image(path: str | os.PathLike) -> np.ndarray:
     """Read PNG/JPEG/WebP/BMP (8 or 16 bit, grey, RGB or RGBA; EXIF orientation applied)."""
+    data = read_bytes(path)
     path = Path(path)
-    if not path.is_file():
-        raise UserError(f"image not found: {path}")
-    try:
-        data = np.fromfile(path, dtype=np.uint8)
-    except OSError as exc:
-        raise UserError(f"cannot read image {path}: {exc.strerror}") from None
     bgr = _decode(data) if data.size else None
     if bgr is None:
         raise UserError(f"not a readable image (PNG, JPEG, WebP or BMP): {path}")
@@ -37,6 +33,30 @@ def read_image(path: str | os.PathLike) -> np.ndarray:
     if bgr.dtype == np.float32:  # 32-bit float images are taken as already in [0, 1]
         return np.clip(rgb, 0.0, 1.0)
     return rgb / np.float32(scale)
+
+
+def read_bytes(path: str | os.PathLike, what: str = "image") -> np.ndarray:
+    """The bytes of a regular image file (a FIFO or device is refused: it could block forever),
+    after checking the pixel count its header claims against the cap."""
+    path = check_regular_file(path, what)
+    try:
+        data = np.fromfile(path, dtype=np.uint8)
+    except OSError as exc:
+        raise UserError(f"cannot read {what} {path}: {exc.strerror}") from None
+    check_image_header(path, data.data)
+    return data
+
+
+def verify_image(path: Path, shape: tuple[int, ...]) -> None:
+    """Re-read a written image: it must decode to the size that was written."""
+    try:
+        data = np.fromfile(path, dtype=np.uint8)
+    except OSError as exc:
+        raise UserError(f"cannot read back {path}: {exc.strerror}") from None
+    back = _decode(data) if data.size else None
+    if back is None or back.shape[:2] != tuple(shape[:2]):
+        raise UserError(f"wrote {path} but it does not read back as the image written "
+                        f"(disk full or a failing drive?)")
 
 
 @contextlib.contextmanager
@@ -93,15 +113,43 @@ def write_bgr(path: Path, bgr: np.ndarray, quality: int = 95) -> Path:
     ok, encoded = cv2.imencode(ext, bgr, params)
     if not ok:
         raise UserError(f"could not encode {path}")
-    tmp = path.with_name(f".{path.name}.tmp")
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")  # unique per process
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        encoded.tofile(tmp)
+        with open(tmp, "wb") as f:
+            f.write(encoded.tobytes())
+            f.flush()
+            os.fsync(f.fileno())
+        verify_image(tmp, bgr.shape)
         os.replace(tmp, path)
     except OSError as exc:
         tmp.unlink(missing_ok=True)
-        raise UserError(f"cannot write {path}: {exc.strerror}") from None
+        raise UserError(f"cannot write {path}: {disk_reason(exc, path)}") from None
+    except UserError:
+        tmp.unlink(missing_ok=True)
+        raise
     return path
+
+
+def disk_reason(exc: OSError, path: Path) -> str:
+    """The OS error in words; a full disk also says how much space is free there."""
+    import errno
+
+    text = exc.strerror or type(exc).__name__
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        text += f" ({free_space(path)})"
+    return text
+
+
+def free_space(path: Path) -> str:
+    """``12.3 MB free on its disk`` for the folder of ``path``."""
+    import shutil
+
+    try:
+        free = shutil.disk_usage(path.parent if str(path.parent) else '.').free
+        return f"{free / 1e6:.1f} MB free on its disk"
+    except OSError:
+        return "free space unknown"
 
 
 def resize_shorter(rgb: np.ndarray, shorter: int) -> np.ndarray:

@@ -39,6 +39,13 @@ def run(args: argparse.Namespace) -> int:
     if args.input.startswith("camera:") and not display and not args.output:
         raise UserError("nothing to do: a camera needs a display or -o OUT.mp4")
 
+    from rlministyler.limits import check_regular_file
+    from rlministyler.safety import refuse_overlap
+
+    check_regular_file(args.model, "model")
+    refuse_overlap([("-o", args.output), ("--stats-json", args.stats_json)],
+                   [("model", args.model), ("--input", args.input),
+                    *(("--style", s) for s in args.style or ())])
     amortised = getattr(args, "keyframe_interval", 1) != 1 or getattr(args, "target_fps", None)
     threads = keyframe_threads(args.threads) if amortised else args.threads  # two stylizers at once
     stylizer = Stylizer(args.model, args.provider, step=args.step, scale=args.scale,
@@ -102,7 +109,8 @@ def _finish(report: PlayReport, args: argparse.Namespace, sink) -> int:
                 "interrupted": report.interrupted, "error": report.error}
         if report.pacing is not None:  # --target-fps: the scale and interval chosen over time
             data["pacing"] = report.pacing
-        Path(args.stats_json).write_text(json.dumps(data, indent=2) + "\n")
+        from rlministyler.safety import write_text
+        write_text(args.stats_json, json.dumps(data, indent=2) + "\n", "--stats-json")
     if report.error:
         raise UserError(f"stopped at {report.error}; the {report.written} frame(s) done were kept")
     if report.interrupted:
@@ -147,7 +155,15 @@ examples:
 
 def add_parsers(sub: argparse._SubParsersAction) -> None:
     """Register ``run`` on the main parser's subcommands."""
-    from rlministyler.argtypes import non_negative, positive_float, positive_int, steps_count
+    from rlministyler.argtypes import (
+        frame_rate,
+        image_side,
+        non_negative,
+        positive_float,
+        positive_int,
+        steps_count,
+        thread_count,
+    )
 
     from .realtime_args import add_realtime_arguments
 
@@ -177,15 +193,15 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     r.add_argument("--display", action=argparse.BooleanOptionalAction, default=None,
                    help="show the result in a window (default: on for cameras when a display exists)")
     r.add_argument("--no-overlay", action="store_true", help="start with the fps overlay hidden")
-    r.add_argument("--fps", type=positive_float, metavar="F",
+    r.add_argument("--fps", type=frame_rate, metavar="F",
                    help="frame rate of the output video (default: the input's; 30 for image sequences)")
     r.add_argument("--fourcc", metavar="CODE", help="video codec (default: mp4v for .mp4/.mov/.mkv, "
                    "MJPG for .avi, VP80 for .webm)")
     r.add_argument("--frames", type=positive_int, metavar="N", help="stop after N frames")
-    r.add_argument("--style-size", type=non_negative, default=256, metavar="N",
+    r.add_argument("--style-size", type=image_side, default=256, metavar="N",
                    help="scale the style's shorter side to N before encoding (default 256, as export)")
     r.add_argument("--camera-size", metavar="HxW", help="ask the camera for this capture size")
-    r.add_argument("--threads", type=non_negative, default=0, metavar="N",
+    r.add_argument("--threads", type=thread_count, default=0, metavar="N",
                    help="CPU threads for onnxruntime (default 0: one per physical core)")
     r.add_argument("--device-id", type=non_negative, default=0, metavar="N",
                    help="GPU index (CUDA/TensorRT)")

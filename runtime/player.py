@@ -21,7 +21,7 @@ import numpy as np
 
 from rlministyler.errors import UserError
 
-from .sinks import Sink
+from .sinks import WRITER_TIMEOUT, Sink, finish_writer
 from .sources import Frame, Source
 from .stats import FpsMeter, LatencyStats
 from .stylizer import Style, Stylizer
@@ -144,6 +144,7 @@ class Player:
     def _emit(self, frame: Frame, image: np.ndarray) -> None:
         if self.sink is None:
             return
+        waited_since, last = time.monotonic(), self.sink.written
         while True:
             if self._errors:
                 raise self._errors[0]
@@ -151,7 +152,11 @@ class Player:
                 self.out_q.put((frame, image), timeout=0.1)
                 return
             except queue.Full:
-                continue
+                if self.sink.written != last:
+                    waited_since, last = time.monotonic(), self.sink.written
+                elif time.monotonic() - waited_since > WRITER_TIMEOUT:
+                    raise UserError(f"the writer for {self.sink.target} has not taken a frame in "
+                                    f"{WRITER_TIMEOUT:g} s; abandoned it") from None
 
     def run(self) -> PlayReport:
         """Process until the source ends, ``q`` is pressed, Ctrl-C, or an error; always finalise."""
@@ -191,16 +196,24 @@ class Player:
             text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
             report.error = f"frame {stats.frames + 1}: {text[:300]}"
         finally:
-            # finalise without being interrupted again: a second Ctrl-C here would lose the video
+            # finalise without being interrupted again: further Ctrl-C/SIGTERM here would lose the video
             previous_int = signal.signal(signal.SIGINT, signal.SIG_IGN) if _main_thread() else None
+            if previous_term is not None:
+                signal.signal(signal.SIGTERM, signal.SIG_IGN)
             try:
                 self.stop.set()
-                if writer:
-                    self._put_end(self.out_q)
-                    writer.join()
+                stuck = writer is not None and not finish_writer(self, writer)
                 reader.join(timeout=2.0)
-                if self.sink is not None:
-                    self.sink.close()
+                if stuck:
+                    report.error = report.error or (
+                        f"the video writer for {self.sink.target} stopped responding "
+                        f"(codec or --fps it cannot encode?); abandoned it, nothing was written")
+                    self.sink.abandon()
+                elif self.sink is not None:
+                    try:
+                        self.sink.close()
+                    except UserError as exc:
+                        report.error = report.error or str(exc)
                 self.source.close()
                 if bar is not None:
                     bar.close()

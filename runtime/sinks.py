@@ -1,9 +1,14 @@
 """Where stylised frames go; the form of ``-o`` decides: an image file, a directory, an image
 sequence pattern (``out/%04d.png``) or a video file (``.mp4`` by default).
 
-Images are written through a temporary file and renamed. A video is written to a hidden
-``.NAME.partial.EXT`` beside the target and renamed when it is finalised, which ``close`` always
-does (also after Ctrl-C or a failing frame), so the file at the target path is always playable.
+Images are written through a temporary file, read back and renamed. A video is written to a
+hidden ``.NAME.PID.partial.EXT`` beside the target (unique per process, so two runs on one output
+never share it), reopened when it is finalised to check that every frame is in it, and only then
+renamed over the target (atomically), which ``close`` always does (also after Ctrl-C or a failing
+frame), so the file at the target path is always playable. A file that does not read back (a full
+disk) is an error naming the path and the free space, never a success.
+
+Names are literal unless they hold a real ``%d``/``%04d`` conversion (see rlministyler.safety).
 """
 
 from __future__ import annotations
@@ -15,7 +20,8 @@ import cv2
 import numpy as np
 
 from rlministyler.errors import UserError
-from rlministyler.images import WRITE_EXTENSIONS, quiet_opencv, write_bgr
+from rlministyler.images import WRITE_EXTENSIONS, disk_reason, free_space, quiet_opencv, write_bgr
+from rlministyler.safety import check_pattern, format_pattern, is_pattern, literal
 
 from .sources import VIDEO_EXTENSIONS, Frame, Source
 
@@ -36,6 +42,40 @@ class Sink:
 
     def close(self) -> None:
         pass
+
+    def abandon(self) -> None:
+        """Give up on a writer thread that no longer responds."""
+
+
+WRITER_TIMEOUT = 10.0  # seconds a writer may take to take a frame or finish before it is abandoned
+
+
+def finish_writer(player, writer, timeout: float = WRITER_TIMEOUT) -> bool:
+    """Hand the writer thread its end marker and wait for it, at most ``timeout`` seconds of no
+    progress; False when it is stuck (the caller abandons the sink rather than waiting forever)."""
+    import queue
+    import time
+
+    from .player import _END
+
+    deadline = time.monotonic() + timeout
+    last = player.sink.written
+    while time.monotonic() < deadline:
+        try:
+            player.out_q.put(_END, timeout=0.1)
+            break
+        except queue.Full:
+            if player.sink.written != last:  # still making progress
+                last, deadline = player.sink.written, time.monotonic() + timeout
+    else:
+        return False
+    while writer.is_alive():
+        writer.join(timeout=0.1)
+        if player.sink.written != last:
+            last, deadline = player.sink.written, time.monotonic() + timeout
+        if time.monotonic() > deadline:
+            return False
+    return True
 
 
 class ImageSink(Sink):
@@ -69,7 +109,7 @@ class SequenceSink(Sink):
         self.pattern = self.target = pattern
 
     def write(self, frame: Frame, image: np.ndarray) -> None:
-        write_bgr(Path(self.pattern % frame.number), image)
+        write_bgr(Path(format_pattern(self.pattern, frame.number)), image)
         self.written += 1
 
 
@@ -85,7 +125,7 @@ class VideoSink(Sink):
         self.path, self.fps = path, fps
         self.target = str(path)
         self.fourcc = fourcc or FOURCC.get(path.suffix.lower(), "mp4v")
-        self.partial = path.with_name(f".{path.stem}.partial{path.suffix}")
+        self.partial = path.with_name(f".{path.stem}.{os.getpid()}.partial{path.suffix}")
         self.writer: cv2.VideoWriter | None = None
         self.size: tuple[int, int] | None = None
         self.constant_rate = constant_rate
@@ -130,7 +170,49 @@ class VideoSink(Sink):
             return
         self.writer.release()
         self.writer = None
-        os.replace(self.partial, self.path)
+        try:
+            self._verify()
+            os.replace(self.partial, self.path)
+        except OSError as exc:
+            self.partial.unlink(missing_ok=True)
+            raise UserError(f"cannot write video {self.path}: {disk_reason(exc, self.path)}") from None
+        except UserError:
+            self.partial.unlink(missing_ok=True)
+            raise
+
+    def abandon(self) -> None:
+        """Give up on a writer that no longer responds: drop the partial file, keep the target."""
+        self.writer = None
+        self.partial.unlink(missing_ok=True)
+
+    def _verify(self) -> None:
+        """Reopen the written file: it must hold every frame encoded (a full disk leaves a file
+        with none, or with fewer)."""
+        found = count_frames(self.partial, self.encoded)
+        if found < self.encoded:
+            free = free_space(self.path)
+            raise UserError(f"cannot write video {self.path}: it reads back with {found} of "
+                            f"{self.encoded} frames (disk full? {free})")
+
+
+def count_frames(path: Path, expected: int) -> int:
+    """Frames in a video file: the container's count when it agrees with ``expected``, else the
+    frames that really decode (up to ``expected``)."""
+    with quiet_opencv():
+        capture = cv2.VideoCapture(str(path))
+        try:
+            if not capture.isOpened():
+                return 0
+            stated = int(capture.get(cv2.CAP_PROP_FRAME_COUNT))
+            if stated == expected:
+                ok, _ = capture.read()
+                return stated if ok else 0
+            n = 0
+            while n < expected and capture.grab():
+                n += 1
+            return n
+        finally:
+            capture.release()
 
 
 def _check_folder(folder: Path) -> None:
@@ -147,7 +229,7 @@ def _check_folder(folder: Path) -> None:
 def output_kind(spec: str) -> str:
     """``sequence``, ``video``, ``image`` or ``directory``, from the form of ``-o``."""
     path = Path(spec)
-    if "%" in path.name:
+    if is_pattern(path.name):
         return "sequence"
     suffix = path.suffix.lower()
     if suffix in VIDEO_EXTENSIONS:
@@ -160,12 +242,9 @@ def output_kind(spec: str) -> str:
 def open_sink(spec: str, source: Source, fps: float | None = None, fourcc: str | None = None) -> Sink:
     """Check ``-o`` against the source before any work and make the sink."""
     kind = output_kind(spec)
-    path = Path(spec)
+    path = Path(spec) if kind == "sequence" else Path(literal(spec))
     if kind == "sequence":
-        try:
-            spec % 1
-        except (TypeError, ValueError):
-            raise UserError(f"bad output pattern {spec}: use one %d or %0Nd, e.g. out/%04d.png") from None
+        check_pattern(spec)
         if path.suffix.lower() not in WRITE_EXTENSIONS:
             raise UserError(f"cannot write {spec}: use one of {', '.join(WRITE_EXTENSIONS)}")
         _check_folder(path.parent if str(path.parent) else Path("."))

@@ -18,7 +18,9 @@ import cv2
 import numpy as np
 
 from rlministyler.errors import UserError
-from rlministyler.images import READ_EXTENSIONS, quiet_opencv
+from rlministyler.images import READ_EXTENSIONS, quiet_opencv, read_bytes
+from rlministyler.limits import check_regular_file
+from rlministyler.safety import check_pattern, is_pattern, literal
 
 VIDEO_EXTENSIONS = (".mp4", ".mov", ".m4v", ".avi", ".mkv", ".webm", ".mpg", ".mpeg", ".wmv", ".gif")
 DEFAULT_SEQUENCE_FPS = 30.0
@@ -37,10 +39,7 @@ class Frame:
 
 def read_bgr(path: Path) -> np.ndarray | None:
     """Decode an image file to 8-bit BGR, or None when it is not a readable image."""
-    try:
-        data = np.fromfile(path, dtype=np.uint8)
-    except OSError:
-        return None
+    data = read_bytes(path)  # a FIFO, or a header above the pixel cap: one line, never a hang
     if not data.size:
         return None
     with quiet_opencv():
@@ -111,10 +110,10 @@ class ImageSequence(ImageFiles):
 
 def _match_pattern(pattern: str) -> list[tuple[int, Path]]:
     path = Path(pattern)
-    spec = re.fullmatch(r"(.*)%(0?)(\d*)d(.*)", path.name)
-    if spec is None or "%" in spec.group(1) + spec.group(4):
-        raise UserError(f"bad image sequence pattern {pattern}: use one %d or %0Nd, e.g. frames/%04d.png")
-    head, zero, width, tail = spec.groups()
+    check_pattern(pattern)
+    spec = next(m for m in re.finditer(r"%%|%(0?)(\d*)d", path.name) if m.group() != "%%")
+    head, tail = literal(path.name[:spec.start()]), literal(path.name[spec.end():])
+    zero, width = spec.groups()
     digits = rf"\d{{{width}}}" if zero and width else r"\d+"
     regex = re.compile(re.escape(head) + f"({digits})" + re.escape(tail))
     folder = path.parent if str(path.parent) else Path(".")
@@ -135,8 +134,7 @@ class VideoFile(Source):
 
     def __init__(self, path: Path) -> None:
         super().__init__()
-        if not path.is_file():
-            raise UserError(f"video not found: {path}")
+        check_regular_file(path, "video")
         with quiet_opencv():
             self.capture = cv2.VideoCapture(str(path))
         if not self.capture.isOpened():
@@ -222,9 +220,10 @@ def open_source(spec: str, fps: float | None = None, camera_size: tuple[int, int
     if spec.startswith("camera:"):
         h, w = camera_size or (None, None)
         return Camera(spec[len("camera:"):], width=w, height=h)
-    if "%" in spec:
-        return ImageSequence(spec, fps)
     path = Path(spec)
+    if is_pattern(path.name) and not path.exists():
+        return ImageSequence(spec, fps)
+    path = Path(literal(spec)) if not path.exists() else path
     if path.is_dir():
         files = sorted(p for p in path.iterdir() if p.is_file() and p.suffix.lower() in READ_EXTENSIONS)
         if not files:

@@ -186,8 +186,12 @@ def build_site(model: str | Path, output: str | Path, *, styles: Sequence[str | 
                steps: Sequence[int] | None = None, ort_dir: str | Path | None = None,
                style_size: int = DEFAULT_STYLE_SIZE, log: Callable[[str], None] = print) -> SiteReport:
     """Write the static site for ``model`` into ``output``; see the module docstring."""
+    from rlministyler.safety import refuse_inputs_inside
+    inputs = [("model", model), *(("--style", s) for s in styles), ("--ort-dir", ort_dir)]
+    refuse_inputs_inside("-o", output, inputs)
     path = Path(model)
     info = read_model_info(path)
+    refuse_inputs_inside("-o", output, [("style encoder", info.style_encoder)])
     chosen = _choose_steps(info, steps)
     if info.variant == "baked" and styles:
         raise UserError(f"{path.name} has its style baked in ({info.style_file or 'at export'}); "

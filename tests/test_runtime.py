@@ -370,10 +370,10 @@ def test_bad_input_is_one_line_exit_2(case, message, models, video_path, style_p
 # --- interruption and the no-torch rule ------------------------------------------------------
 def test_ctrl_c_leaves_a_playable_video(models, style_path, video_path, tmp_path):
     out = tmp_path / "interrupted.mp4"
-    partial = tmp_path / ".interrupted.partial.mp4"
     proc = subprocess.Popen([sys.executable, "-m", "rlministyler", "run", str(models["baked1"]), "-i",
                              str(video_path), "--scale", "0.5", "-o", str(out), "-q"], cwd=ROOT,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    partial = tmp_path / f".interrupted.{proc.pid}.partial.mp4"  # unique per process
     deadline = time.monotonic() + 60
     while not (partial.exists() and partial.stat().st_size > 2000) and time.monotonic() < deadline:
         time.sleep(0.2)

@@ -5,7 +5,15 @@ from __future__ import annotations
 
 import argparse
 
-from rlministyler.argtypes import Parser, non_negative, parse_steps, positive_float, positive_int
+from rlministyler.argtypes import (
+    Parser,
+    image_side,
+    non_negative,
+    parse_steps,
+    positive_float,
+    positive_int,
+    thread_count,
+)
 
 STYLIZE_EPILOG = """\
 output naming: with one content and one step, OUT is the image file to write (.png, .jpg,
@@ -89,9 +97,9 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
                    help="the style image (any painting or texture)")
     p.add_argument("--steps", type=parse_steps, default=[5], metavar="STEPS",
                    help="which steps to write: 5, 1,5,10, 1-10 or all (=1-10); 1..64 (default: 5)")
-    p.add_argument("--size", type=non_negative, default=0, metavar="N",
+    p.add_argument("--size", type=image_side, default=0, metavar="N",
                    help="scale each content so its shorter side is N pixels; 0 keeps its size (default)")
-    p.add_argument("--style-size", type=non_negative, default=0, metavar="N",
+    p.add_argument("--style-size", type=image_side, default=0, metavar="N",
                    help="scale the style image's shorter side to N pixels first; 0 keeps it (default)")
     p.add_argument("--checkpoint", metavar="DIR",
                    help="folder with actor.pth.tar and builder.pth.tar (default: "
@@ -141,7 +149,7 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
                     help=f"image-loading threads (default {c.workers})")
     tg.add_argument("--device", metavar="DEVICE", help="cpu, cuda, cuda:N or auto (default; under "
                     "torchrun each process takes cuda:LOCAL_RANK)")
-    tg.add_argument("--threads", type=non_negative, metavar="N", help="CPU threads for torch (default: all)")
+    tg.add_argument("--threads", type=thread_count, metavar="N", help="CPU threads for torch (default: all)")
     tg.add_argument("-q", "--quiet", action="store_true", help="no progress bar or messages")
     og = tr.add_argument_group("learning (defaults: the published settings)")
     og.add_argument("--batch-size", type=positive_int, metavar="N",

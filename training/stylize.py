@@ -11,6 +11,7 @@ import torch
 
 from rlministyler.errors import UserError
 from rlministyler.images import WRITE_EXTENSIONS, check_writable, read_image, resize_shorter, write_image
+from rlministyler.safety import refuse_overlap
 from rlministyler.sheet import contact_sheet
 
 from .stylizer import Stylizer, check_steps
@@ -58,9 +59,12 @@ def run(args: argparse.Namespace) -> int:
         raise UserError("--seed only applies to --stochastic sampling (the mean action is deterministic)")
     steps = check_steps(args.steps)
     contents = [Path(c) for c in args.content]
+    inputs = [*(("content", c) for c in contents), ("--style", args.style), ("--checkpoint", args.checkpoint)]
+    refuse_overlap([("-o", args.output)], inputs)
     style_rgb = resize_shorter(read_image(args.style), args.style_size)
     images = [resize_shorter(read_image(c), args.size) for c in contents]
     files, sheets = plan_outputs(contents, steps, Path(args.output), args.sheet)
+    refuse_overlap([("-o", p) for p in [*files.values(), *sheets.values()]], inputs)
 
     stylizer = Stylizer.from_checkpoint(args.checkpoint, args.device)
     from tqdm import tqdm

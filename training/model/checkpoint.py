@@ -123,8 +123,20 @@ def load_builder(path: Path) -> Builder:
 
 
 def load_pair(directory: Path) -> tuple[Actor, Builder]:
-    """Load ``actor.pth.tar`` and ``builder.pth.tar`` from a checkpoint directory."""
-    return load_actor(directory / ACTOR_FILE), load_builder(directory / BUILDER_FILE)
+    """Load ``actor.pth.tar`` and ``builder.pth.tar`` from a checkpoint directory; a weight that is
+    NaN or infinite (a diverged training) is refused in one line naming it."""
+    actor, builder = load_actor(directory / ACTOR_FILE), load_builder(directory / BUILDER_FILE)
+    for file, module in ((ACTOR_FILE, actor), (BUILDER_FILE, builder)):
+        check_finite(module, directory / file)
+    return actor, builder
+
+
+def check_finite(module: torch.nn.Module, path: Path | str) -> None:
+    """Refuse a module with a non-finite parameter or buffer, naming the first one."""
+    for name, tensor in [*module.named_parameters(), *module.named_buffers()]:
+        if tensor.is_floating_point() and not bool(torch.isfinite(tensor).all()):
+            raise UserError(f"{path}: weight {name} holds NaN or infinite values (a diverged "
+                            f"training?); refusing to use it")
 
 
 def save_atomic(state: dict[str, torch.Tensor], path: Path) -> None:

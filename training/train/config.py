@@ -103,6 +103,14 @@ class TrainConfig:
             raise UserError(f"{run_dir} is not a training run: {CONFIG_FILE} not found") from None
         except (OSError, ValueError) as exc:
             raise UserError(f"cannot read {path}: {exc}") from None
+        if not isinstance(data, dict):
+            raise UserError(f"cannot read {path}: expected a JSON object of settings")
         known = {f.name for f in fields(cls)}
-        return cls(**{k: v for k, v in data.items() if k in known})
+        try:
+            cfg = cls(**{k: v for k, v in data.items() if k in known})
+            cfg.validate()
+        except (TypeError, ValueError) as exc:
+            reason = str(exc).splitlines()[0] if str(exc) else "bad value"
+            raise UserError(f"cannot read {path}: {reason}") from None
+        return cfg
 

@@ -23,6 +23,7 @@ from . import state as S
 from .config import TrainConfig
 from .data import PairSource, load_center, scan_images, spread
 from .env import Environment
+from .guard import RunLock, check_losses, check_weights, read_log
 from .losses import evaluate_pair
 from .replay import ReplayMemory
 from .sac import Agent
@@ -71,6 +72,7 @@ class Trainer:
         if cfg.threads > 0:
             torch.set_num_threads(cfg.threads)
         self.main = self.dist.main
+        self.lock = RunLock(self.run_dir) if self.main else None  # a second run here refuses
         self._check_run_dir(resume)
 
         contents, skipped_c = scan_images(cfg.content_dir, "content")
@@ -166,13 +168,13 @@ class Trainer:
         path = self.run_dir / LOG_FILE
         if not path.is_file():
             return
-        keep = [line for line in path.read_text().splitlines()
-                if line.strip() and json.loads(line).get("update", 0) <= self.update]
+        keep = [json.dumps(r) for r in read_log(path) if r.get("update", 0) <= self.update]
         S.write_text_atomic(path, "".join(line + "\n" for line in keep))
 
     # ---------------------------------------------------------------- saving
     def save(self) -> None:
         """Models (official format) and the full state; every rank writes its own part."""
+        check_weights(self.agent.actor, self.agent.builder, self.update, self.run_dir)  # never save NaN
         folder = S.state_dir(self.run_dir, self.update)
         if self.main:
             folder.mkdir(parents=True, exist_ok=True)
@@ -286,7 +288,9 @@ class Trainer:
                     continue
                 batch = self.replay.sample(cfg.batch_size, self.update_gen, self.device)
                 self.update += 1
-                for k, v in self.agent.update(batch, self.update, self.update_gen).items():
+                losses = self.agent.update(batch, self.update, self.update_gen)
+                check_losses(losses, self.update, self.run_dir)
+                for k, v in losses.items():
                     window[k].append(v)
                 bar.update(1)
                 if cfg.log_every and self.update % cfg.log_every == 0:
@@ -340,6 +344,8 @@ class Trainer:
                             f"alpha {record.get('alpha', 0):.3g}", refresh=False)
 
     def close(self) -> None:
+        if getattr(self, "lock", None) is not None:
+            self.lock.release()
         self.source.close()
         if self.writer is not None:
             self.writer.close()

@@ -1,0 +1,166 @@
+"""Outputs never destroy inputs, and names are literal.
+
+``refuse_overlap`` is called by every command before any work: an output that resolves (through
+symbolic links, ``..`` or a hard link) to an input file, or lies inside an input directory, is
+refused in one line.
+
+Name rule: a name is a printf pattern only when it holds a real integer conversion (``%d``,
+``%04d``, ``%5d``); ``%%`` stands for one literal ``%``. Any other ``%`` (``50%off.png``,
+``100%.png``, ``%o``) is part of a literal file name.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterable
+from pathlib import Path
+
+from .errors import UserError
+
+_CONVERSION = re.compile(r"%%|%0?\d*d")
+
+
+def is_pattern(name: str) -> bool:
+    """Whether ``name`` holds a real integer conversion (``%d``, ``%04d``), not counting ``%%``."""
+    return any(m.group() != "%%" for m in _CONVERSION.finditer(name))
+
+
+def literal(name: str) -> str:
+    """A literal name (no conversion) as the file name on disk: ``%%`` -> ``%``."""
+    return name.replace("%%", "%")
+
+
+def format_pattern(pattern: str, number: int) -> str:
+    """Fill the one conversion of ``pattern`` with ``number``; ``%%`` -> ``%``; any other ``%`` stays."""
+    def sub(m: re.Match) -> str:
+        return "%" if m.group() == "%%" else m.group() % number
+    return _CONVERSION.sub(sub, pattern)
+
+
+def check_pattern(pattern: str) -> None:
+    """A sequence pattern holds exactly one conversion."""
+    n = sum(1 for m in _CONVERSION.finditer(Path(pattern).name) if m.group() != "%%")
+    if n != 1 or any(m.group() != "%%" for m in _CONVERSION.finditer(str(Path(pattern).parent))):
+        raise UserError(f"bad pattern {pattern}: use one %d or %0Nd in the file name, e.g. out/%04d.png")
+
+
+def _real(path: str | os.PathLike) -> Path:
+    return Path(os.path.realpath(os.path.abspath(os.fspath(path))))
+
+
+def _same(a: Path, b: Path) -> bool:
+    try:
+        return os.path.samefile(a, b)
+    except OSError:
+        return False
+
+
+def _inside(child: Path, folder: Path) -> bool:
+    try:
+        child.relative_to(folder)
+        return True
+    except ValueError:
+        return False
+
+
+def refuse_overlap(outputs: Iterable[tuple[str, str | os.PathLike | None]],
+                   inputs: Iterable[tuple[str, str | os.PathLike | None]]) -> None:
+    """Refuse, in one line, an output that would replace or write into an input.
+
+    ``outputs`` and ``inputs`` are ``(role, path)`` pairs (role: ``"-o"``, ``"content"``,
+    ``"--style"``, ...). A pattern (``%04d``) output is checked by its folder against input files
+    and folders, and by its name against the input pattern's frames. ``None`` inputs are skipped.
+    """
+    ins = [(role, os.fspath(p)) for role, p in inputs if p is not None and str(p) != ""]
+    for out_role, out in outputs:
+        if out is None or os.fspath(out) == "":
+            continue
+        out = os.fspath(out)
+        out_real = _real(out)
+        out_is_pattern = is_pattern(out_real.name)
+        for in_role, inp in ins:
+            if inp.startswith("camera:"):
+                inp = inp[len("camera:"):]
+                if not Path(inp).exists():
+                    continue
+            in_real = _real(inp)
+            if is_pattern(in_real.name) and not Path(inp).exists():
+                # an input sequence: its folder holds the inputs
+                if out_is_pattern and out_real == in_real:
+                    _refuse(out_role, out, in_role, inp, "the same files")
+                if not out_is_pattern and out_real.parent == in_real.parent:
+                    m = re.fullmatch(_to_regex(in_real.name), out_real.name)
+                    if m or out_real == in_real.parent:
+                        _refuse(out_role, out, in_role, inp, "one of its frames")
+                if _inside(in_real.parent, out_real) and not out_is_pattern and Path(out).is_dir():
+                    pass
+                continue
+            if out_is_pattern:
+                folder = out_real.parent
+                if Path(inp).is_dir() and _real(inp) == folder:
+                    _refuse(out_role, out, in_role, inp, "files inside it")
+                if Path(inp).is_file() and re.fullmatch(_to_regex(out_real.name), in_real.name) \
+                        and in_real.parent == folder:
+                    _refuse(out_role, out, in_role, inp, "it")
+                continue
+            if out_real == in_real or _same(Path(out), Path(inp)):
+                _refuse(out_role, out, in_role, inp, "it")
+            if Path(inp).is_dir() and _inside(out_real, in_real):
+                _refuse(out_role, out, in_role, inp, "a file inside it")
+            if Path(out).is_dir() and Path(inp).is_file() and out_real == in_real.parent:
+                # a directory output writes <name>.png beside the inputs: refuse only a collision
+                # of the names the caller will write; callers pass exact files where they know them
+                pass
+
+
+def refuse_inputs_inside(role: str, folder: str | os.PathLike,
+                         inputs: Iterable[tuple[str, str | os.PathLike | None]]) -> None:
+    """For an output folder whose contents are replaced: no input may lie inside it (or be it)."""
+    top = _real(folder)
+    for in_role, inp in inputs:
+        if inp is None or os.fspath(inp) == "":
+            continue
+        if _inside(_real(inp), top):
+            raise UserError(f"{role} {folder} would replace files holding the {in_role} input {inp}: "
+                            f"choose another output folder")
+
+
+def _to_regex(name: str) -> str:
+    out, pos = [], 0
+    for m in _CONVERSION.finditer(name):
+        out.append(re.escape(name[pos:m.start()]))
+        out.append("%" if m.group() == "%%" else r"\d+")
+        pos = m.end()
+    out.append(re.escape(name[pos:]))
+    return "".join(out)
+
+
+def _refuse(out_role: str, out: str, in_role: str, inp: str, what: str) -> None:
+    where = {"it": "", "the same files": "the frames of ", "one of its frames": "a frame of ",
+             "files inside it": "files inside ", "a file inside it": "a file inside "}[what]
+    raise UserError(f"{out_role} {out} would overwrite {where}the {in_role} input {inp}: "
+                    f"choose another output")
+
+
+def write_text(path: str | os.PathLike, text: str, what: str = "file") -> Path:
+    """Write a small text file through a unique temporary file and an atomic rename; one-line
+    errors (a missing folder, no permission, a full disk) naming the path."""
+    path = Path(path)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        with open(tmp, "w", encoding="utf-8") as f:
+            f.write(text)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except OSError as exc:
+        try:
+            tmp.unlink()
+        except OSError:
+            pass
+        reason = exc.strerror or type(exc).__name__
+        if isinstance(exc, FileNotFoundError) and not path.parent.is_dir():
+            reason = f"folder {path.parent} does not exist"
+        raise UserError(f"cannot write {what} {path}: {reason}") from None
+    return path
