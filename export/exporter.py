@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import functools
 import io
 import json
 import time
@@ -331,8 +332,9 @@ def export_model(opts: ExportOptions) -> ExportResult:
     result.metadata = meta.to_dict()
     for key, model in models.items():
         _set_metadata(model, dataclasses.replace(meta, role="style_encoder" if key == "style" else "frame"))
-        _save(model, files[key])
-    _write_json(sidecar, result.metadata)
+    from rlministyler.safety import write_all  # every file or none: no half of a split export
+    write_all({**{files[k]: functools.partial(_save_to, m) for k, m in models.items()},
+               sidecar: lambda tmp: _write_json(tmp, result.metadata)})
     result.seconds = time.perf_counter() - start
     return result
 
@@ -345,6 +347,10 @@ def _save(model: onnx.ModelProto, path: Path) -> None:
     except OSError as exc:
         tmp.unlink(missing_ok=True)
         raise UserError(f"cannot write {path}: {exc.strerror}") from None
+
+
+def _save_to(model: onnx.ModelProto, tmp: Path) -> None:
+    onnx.save(model, str(tmp))
 
 
 def _write_json(path: Path, data: dict) -> None:

@@ -127,6 +127,45 @@ def test_web_refuses_a_site_folder_holding_its_model(tmp_path, capsys):
     assert model.read_bytes() == b"model"
 
 
+def test_export_into_a_read_only_folder_is_refused_before_work(tmp_path, capsys):
+    if os.geteuid() == 0:
+        pytest.skip("root writes into read-only folders")
+    folder = tmp_path / "ro"
+    folder.mkdir()
+    folder.chmod(0o555)
+    try:
+        code = main(["export", "--steps", "1", "-o", str(folder / "m.onnx")])
+        one_line_error(capsys, code, "not writable")
+    finally:
+        folder.chmod(0o755)
+
+
+def test_export_output_folder_checks(tmp_path):
+    from rlministyler.safety import check_output_folder
+
+    (tmp_path / "file").write_text("x")
+    with pytest.raises(UserError, match="not a directory"):
+        check_output_folder(tmp_path / "file" / "m.onnx")
+    check_output_folder(tmp_path / "new" / "deeper" / "m.onnx")  # creatable: fine
+    with pytest.raises(UserError, match="is a directory"):
+        check_output_folder(tmp_path)
+
+
+def test_a_failed_multi_file_write_leaves_nothing(tmp_path):
+    from rlministyler.safety import write_all
+
+    def fail(tmp):
+        raise OSError(28, "No space left on device")
+
+    old = tmp_path / "m.onnx"
+    old.write_text("previous export")
+    with pytest.raises(UserError, match="cannot write .*m_style.onnx: No space left on device.*MB free"):
+        write_all({old: lambda t: t.write_text("new"), tmp_path / "m_style.onnx": fail,
+                   tmp_path / "m.json": lambda t: t.write_text("{}")})
+    assert old.read_text() == "previous export"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["m.onnx"]
+
+
 def test_stats_json_into_a_missing_folder_is_one_line(tmp_path):
     from rlministyler.safety import write_text
 
