@@ -243,6 +243,38 @@ def test_bounds_are_checked_up_front(tmp_path, argv, needle):
     assert time.monotonic() - start < 60
 
 
+def test_bad_fourcc_and_bench_output_are_one_line(tmp_path, capsys):
+    (tmp_path / "m.onnx").write_bytes(b"x")
+    with pytest.raises(SystemExit) as exit_:
+        main(["run", str(tmp_path / "m.onnx"), "-i", "x.png", "-o", "o.mp4", "--fourcc", "h264x"])
+    assert exit_.value.code == 2 and "four characters" in capsys.readouterr().err
+    (tmp_path / "taken").write_text("x")
+    code = main(["bench", "--quick", "-o", str(tmp_path / "taken")])
+    one_line_error(capsys, code, "a file of that name exists")
+
+
+@pytest.mark.parametrize("meta", ['{"a": ' * 100000 + "1" + "}" * 100000, '{"format_version": "x"}', "[]"])
+def test_malformed_model_metadata_is_one_line(tmp_path, meta):
+    onnx = pytest.importorskip("onnx")
+    from onnx import TensorProto, helper
+
+    from rlministyler.contract import METADATA_KEY
+    from rlministyler.runtime.metadata import from_session_metadata
+    from rlministyler.runtime.web import read_model_info
+
+    graph = helper.make_graph([helper.make_node("Identity", ["content"], ["out"])], "g",
+                              [helper.make_tensor_value_info("content", TensorProto.FLOAT, [1, 3, 8, 8])],
+                              [helper.make_tensor_value_info("out", TensorProto.FLOAT, [1, 3, 8, 8])])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)], ir_version=8)
+    helper.set_model_props(model, {METADATA_KEY: meta})
+    path = tmp_path / "m.onnx"
+    onnx.save(model, str(path))
+    for reader in (read_model_info, lambda p: from_session_metadata({METADATA_KEY: meta}, p)):
+        with pytest.raises(UserError) as err:
+            reader(path)
+        assert "\n" not in str(err.value) and str(path) in str(err.value)
+
+
 # --- 3. names are literal ----------------------------------------------------------------------
 def test_percent_names_are_literal(tmp_path):
     from rlministyler.runtime.sinks import open_sink, output_kind
