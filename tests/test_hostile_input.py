@@ -372,20 +372,77 @@ def test_a_non_finite_loss_stops_training_in_one_line(tmp_path):
         check_losses({"critic": float("nan")}, 4, tmp_path)
 
 
-def test_a_diverging_training_stops_keeping_the_last_good_checkpoint(data_dir, tmp_path):
+TRAIN_FAST = ["--size", "64", "--load-size", "80", "--batch-size", "2", "--warmup-episodes", "1",
+              "--vgg-calibration", "2", "--threads", "1", "--workers", "1", "-q"]
+
+
+@pytest.fixture(scope="module")
+def train_data(tmp_path_factory, data_dir):
     pytest.importorskip("torch")
+    root = tmp_path_factory.mktemp("train_data")
     for kind in ("content", "style"):
-        (tmp_path / kind).mkdir()
+        (root / kind).mkdir()
         for i, p in enumerate(sorted((data_dir / kind).glob("adain_*"))[:2]):
-            cv2.imwrite(str(tmp_path / kind / f"{i}.png"), cv2.resize(cv2.imread(str(p)), (80, 80)))
+            cv2.imwrite(str(root / kind / f"{i}.png"), cv2.resize(cv2.imread(str(p)), (80, 80)))
+    return root
+
+
+def train(root: Path, *args, wait: bool = True):
+    cmd = [sys.executable, "-m", "rlministyler", "train", *map(str, args), *TRAIN_FAST]
+    env = {**os.environ, "RLMINISTYLER_CACHE": str(root / "cache")}
+    if not wait:
+        return subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    return subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=300, env=env)
+
+
+def test_train_lock_torn_log_and_damaged_vgg_record(train_data, tmp_path):
+    import shutil
+
+    dirs = ["--content-dir", train_data / "content", "--style-dir", train_data / "style"]
     run = tmp_path / "run"
-    proc = subprocess.run([sys.executable, "-m", "rlministyler", "train", "--content-dir", str(tmp_path / "content"),
-                           "--style-dir", str(tmp_path / "style"), "--out", str(run), "--lr", "1e30",
-                           "--actor-lr", "1e30", "--max-updates", "6", "--checkpoint-every", "100",
-                           "--size", "64", "--load-size", "80", "--batch-size", "2", "--warmup-episodes", "1",
-                           "--vgg-calibration", "2", "--threads", "1", "--workers", "1", "-q"],
-                          cwd=ROOT, capture_output=True, text=True, timeout=300,
-                          env={**os.environ, "RLMINISTYLER_CACHE": str(tmp_path / "cache")})
+    first = train(train_data, *dirs, "--out", run, "--max-updates", "100000",
+                  "--log-every", "1", wait=False)
+    try:
+        deadline = time.monotonic() + 120
+        while not (run / ".lock").is_file() or not (run / ".lock").read_text().strip():
+            assert time.monotonic() < deadline and first.poll() is None, first.stderr.read() if first.poll() else ""
+            time.sleep(0.2)
+        second = train(train_data, *dirs, "--out", run, "--max-updates", "4")
+        lines = [line for line in second.stderr.splitlines() if line.strip()]
+        assert second.returncode == 2 and len(lines) == 1, second.stderr
+        assert f"in use by another training (pid {first.pid} " in lines[0]
+        log = run / "log.jsonl"
+        while not (log.is_file() and log.read_text().strip()):  # trained a little, so there is a log
+            assert time.monotonic() < deadline + 180 and first.poll() is None
+            time.sleep(0.5)
+    finally:
+        first.send_signal(signal.SIGINT)  # saves and stops
+        first.communicate(timeout=120)
+    import json
+
+    done = max(json.loads(line)["update"] for line in (run / "log.jsonl").read_text().splitlines() if line)
+    with open(run / "log.jsonl", "a") as f:
+        f.write('{"update": 99, "torn')  # what a crash mid-write leaves
+    damaged = tmp_path / "damaged"
+    shutil.copytree(run, damaged)
+    resumed = train(train_data, "--out", run, "--resume", "--max-updates", done + 2)
+    assert resumed.returncode == 0, resumed.stderr
+    text = (run / "log.jsonl").read_text()
+    assert '"torn' not in text and all(json.loads(line) for line in text.splitlines())  # torn line dropped
+    vgg = next(damaged.glob("vgg*.pth"), None)
+    if vgg is None:
+        pytest.skip("this run keeps no VGG record")
+    vgg.write_bytes(vgg.read_bytes()[:100])
+    proc = train(train_data, "--out", damaged, "--resume", "--max-updates", "1000")
+    lines = [line for line in proc.stderr.splitlines() if line.strip()]
+    assert proc.returncode == 2 and len(lines) == 1 and "damaged" in lines[0], proc.stderr
+
+
+def test_a_diverging_training_stops_keeping_the_last_good_checkpoint(train_data, tmp_path):
+    run = tmp_path / "run"
+    proc = train(train_data, "--content-dir", train_data / "content", "--style-dir", train_data / "style",
+                 "--out", run, "--lr", "1e30", "--actor-lr", "1e30", "--max-updates", "6",
+                 "--checkpoint-every", "100")
     lines = [line for line in proc.stderr.splitlines() if line.strip()]
     assert proc.returncode == 2 and len(lines) == 1, proc.stderr
     assert "last good checkpoint" in lines[0] and "Traceback" not in proc.stderr
