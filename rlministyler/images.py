@@ -11,8 +11,12 @@ import os
 from collections.abc import Iterator
 from pathlib import Path
 
-import cv2
-import numpy as np
+# FFmpeg's own log ("moov atom not found", ...) would come before our one-line error; quiet it
+# unless the user asked for it (read when OpenCV's FFmpeg backend starts, so before any video).
+os.environ.setdefault("OPENCV_FFMPEG_LOGLEVEL", "-8")
+
+import cv2  # noqa: E402
+import numpy as np  # noqa: E402
 
 from .errors import UserError
 from .limits import check_image_header, check_regular_file

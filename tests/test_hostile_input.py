@@ -594,3 +594,18 @@ def test_broken_png_is_one_line_without_library_noise(tmp_path):
     assert proc.returncode == 2
     lines = proc.stderr.strip().splitlines()
     assert len(lines) == 1 and "not a readable image" in lines[0], proc.stderr
+
+
+def test_a_broken_video_is_one_line_without_ffmpeg_noise(tmp_path):
+    good = tiny_video(tmp_path / "v.mp4", frames=10)
+    for name, data in (("trunc.mp4", good.read_bytes()[:200]), ("junk.mp4", b"junk" * 100)):
+        bad = tmp_path / name
+        bad.write_bytes(data)
+        code = ("import sys; from pathlib import Path; from rlministyler.errors import UserError\n"
+                "from rlministyler.runtime.sources import open_source\n"
+                f"try: open_source({str(bad)!r})\n"
+                "except UserError as e: print(e, file=sys.stderr); sys.exit(2)\n")
+        proc = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60,
+                              env={k: v for k, v in os.environ.items() if k != "OPENCV_FFMPEG_LOGLEVEL"})
+        lines = proc.stderr.strip().splitlines()
+        assert proc.returncode == 2 and len(lines) == 1 and "cannot read video" in lines[0], proc.stderr
