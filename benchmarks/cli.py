@@ -73,7 +73,12 @@ def run(args: argparse.Namespace) -> int:
         raise UserError(f"no video for the temporal and web suites: pass --video FILE "
                         f"(looked in {data / 'video'})")
     out = Path(args.output)
-    out.mkdir(parents=True, exist_ok=True)
+    if out.exists() and not out.is_dir():
+        raise UserError(f"-o {out}: a file of that name exists; give a folder for the results")
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UserError(f"cannot create -o {out}: {exc.strerror}") from None
     settings = QUICK_SETTINGS if args.quick else FULL_SETTINGS
     budget = QUICK if args.quick else FULL
     threads = args.threads or None

@@ -42,6 +42,8 @@ def run(args: argparse.Namespace) -> int:
                     *(("-o", out.with_name(f"{out.stem}_{part}{out.suffix}")) for part in ("style", "main"))],
                    [("--style", args.style), ("--calibration", args.calibration),
                     ("--checkpoint", args.checkpoint), *(("--verify", v) for v in args.verify or ())])
+    from rlministyler.safety import check_output_folder
+    check_output_folder(out)
     opts = options_from_args(args)
     if opts.size is not None:
         check_export_size(*opts.size)

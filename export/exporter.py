@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import functools
 import io
 import json
 import time
@@ -346,8 +347,9 @@ def export_model(opts: ExportOptions) -> ExportResult:
     result.metadata = meta.to_dict()
     for key, model in models.items():
         _set_metadata(model, dataclasses.replace(meta, role="style_encoder" if key == "style" else "frame"))
-        _save(model, files[key])
-    _write_json(sidecar, result.metadata)
+    from rlministyler.safety import write_all  # every file or none: no half of a split export
+    write_all({**{files[k]: functools.partial(_save_to, m) for k, m in models.items()},
+               sidecar: lambda tmp: _write_json(tmp, result.metadata)})
     if target.importer:  # what the engine will import: check-unity on the written files
         from .unity_check import check_model
 
@@ -373,6 +375,10 @@ def _save(model: onnx.ModelProto, path: Path) -> None:
     except OSError as exc:
         tmp.unlink(missing_ok=True)
         raise UserError(f"cannot write {path}: {exc.strerror}") from None
+
+
+def _save_to(model: onnx.ModelProto, tmp: Path) -> None:
+    onnx.save(model, str(tmp))
 
 
 def _write_json(path: Path, data: dict) -> None:

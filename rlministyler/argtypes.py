@@ -117,3 +117,10 @@ def image_side(text: str) -> int:
     if value > MAX_SIZE:
         raise argparse.ArgumentTypeError(f"{value}: at most {MAX_SIZE} pixels")
     return value
+
+
+def fourcc(text: str) -> str:
+    """A video codec code: exactly four printable ASCII characters (mp4v, MJPG, avc1, VP80)."""
+    if len(text) != 4 or not all(32 <= ord(c) < 127 for c in text):
+        raise argparse.ArgumentTypeError(f"{text!r}: a codec is four characters, e.g. mp4v, MJPG, avc1, VP80")
+    return text

@@ -11,6 +11,10 @@ import os
 from collections.abc import Iterator
 from pathlib import Path
 
+# FFmpeg's own log ("moov atom not found", ...) would come before our one-line error; quiet it
+# unless the user asked for it (read when OpenCV's FFmpeg backend starts, so before any video).
+os.environ.setdefault("OPENCV_FFMPEG_LOGLEVEL", "-8")
+
 import cv2
 import numpy as np
 

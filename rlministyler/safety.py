@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from .errors import UserError
@@ -164,3 +164,40 @@ def write_text(path: str | os.PathLike, text: str, what: str = "file") -> Path:
             reason = f"folder {path.parent} does not exist"
         raise UserError(f"cannot write {what} {path}: {reason}") from None
     return path
+
+
+def write_all(writers: dict[Path, Callable[[Path], None]]) -> None:
+    """Write several files as one: each through a unique temporary file, then all renamed; if any
+    write fails none of the targets is touched and no temporary file is left behind."""
+    tmps: dict[Path, Path] = {}
+    current = None
+    try:
+        for path, write in writers.items():
+            current = path
+            tmps[path] = tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+            write(tmp)
+        for path, tmp in tmps.items():
+            current = path
+            os.replace(tmp, path)
+    except OSError as exc:
+        for tmp in tmps.values():
+            try:
+                tmp.unlink()
+            except OSError:
+                pass
+        from .images import disk_reason
+        raise UserError(f"cannot write {current}: {disk_reason(exc, Path(current))}") from None
+
+
+def check_output_folder(path: str | os.PathLike, role: str = "-o") -> None:
+    """Before any work: the folder of an output file exists (or can be made) and is writable."""
+    folder = Path(path).parent if str(Path(path).parent) else Path(".")
+    probe = folder
+    while not probe.exists() and probe != probe.parent:
+        probe = probe.parent
+    if not probe.is_dir():
+        raise UserError(f"cannot write {role} {path}: {probe} is not a directory")
+    if not os.access(probe, os.W_OK | os.X_OK):
+        raise UserError(f"cannot write {role} {path}: {probe} is not writable")
+    if Path(path).is_dir():
+        raise UserError(f"cannot write {role} {path}: it is a directory")

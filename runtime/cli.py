@@ -156,6 +156,7 @@ examples:
 def add_parsers(sub: argparse._SubParsersAction) -> None:
     """Register ``run`` on the main parser's subcommands."""
     from rlministyler.argtypes import (
+        fourcc,
         frame_rate,
         image_side,
         non_negative,
@@ -195,7 +196,8 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     r.add_argument("--no-overlay", action="store_true", help="start with the fps overlay hidden")
     r.add_argument("--fps", type=frame_rate, metavar="F",
                    help="frame rate of the output video (default: the input's; 30 for image sequences)")
-    r.add_argument("--fourcc", metavar="CODE", help="video codec (default: mp4v for .mp4/.mov/.mkv, "
+    r.add_argument("--fourcc", type=fourcc, metavar="CODE",
+                   help="video codec (default: mp4v for .mp4/.mov/.mkv, "
                    "MJPG for .avi, VP80 for .webm)")
     r.add_argument("--frames", type=positive_int, metavar="N", help="stop after N frames")
     r.add_argument("--style-size", type=image_side, default=256, metavar="N",

@@ -126,11 +126,8 @@ def read_model_info(path: Path) -> ModelInfo:
         text = path.with_suffix(".json").read_text()
     if text is None:
         raise UserError(f"{path} has no rlministyler metadata: not a model exported by rlministyler")
-    try:
-        meta = json.loads(text)
-    except json.JSONDecodeError:
-        raise UserError(f"{path}: its rlministyler metadata is not valid JSON") from None
-    return parse(meta, path)
+    from rlministyler.contract import loads  # size, JSON, nesting and every field checked, by name
+    return parse(loads(text, path), path)
 
 
 def _choose_steps(info: ModelInfo, steps: Sequence[int] | None) -> list[int]:

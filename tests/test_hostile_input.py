@@ -43,11 +43,17 @@ def png(path: Path, h: int = 8, w: int = 8) -> Path:
 
 def forged_png(path: Path, w: int, h: int) -> Path:
     """A valid PNG signature and IHDR claiming w x h, with a tiny (bogus) IDAT."""
+
     def chunk(kind: bytes, data: bytes) -> bytes:
         return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
     ihdr = struct.pack(">IIBBBBB", w, h, 8, 2, 0, 0, 0)
-    path.write_bytes(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", zlib.compress(b"\0" * 1800))
-                     + chunk(b"IEND", b""))
+    path.write_bytes(
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", ihdr)
+        + chunk(b"IDAT", zlib.compress(b"\0" * 1800))
+        + chunk(b"IEND", b"")
+    )
     return path
 
 
@@ -94,9 +100,13 @@ def test_run_refuses_an_output_that_is_an_input(files, capsys, case):
     for i in range(1, 3):
         png(frames / f"{i:04d}.png")
     source, out = {
-        "image": (content, content), "style": (content, style), "model": (content, model),
-        "video": (video, video), "directory": (frames, frames),
-        "pattern": (f"{frames}/%04d.png", f"{frames}/%04d.png"), "inside": (frames, frames / "0001.png"),
+        "image": (content, content),
+        "style": (content, style),
+        "model": (content, model),
+        "video": (video, video),
+        "directory": (frames, frames),
+        "pattern": (f"{frames}/%04d.png", f"{frames}/%04d.png"),
+        "inside": (frames, frames / "0001.png"),
     }[case]
     snapshot = {p: p.read_bytes() for p in tmp.rglob("*") if p.is_file()}
     code = main(["run", str(model), "-i", str(source), "--style", str(style), "-o", str(out), "-q"])
@@ -109,11 +119,31 @@ def test_export_refuses_writing_over_its_inputs(files, capsys):
     calib = tmp / "calib"
     calib.mkdir()
     png(calib / "a.png")
-    code = main(["export", "--steps", "1", "--style", str(style), "-o", str(style.with_suffix(".onnx"))
-                 .replace("s.onnx", "s.png")])
+    code = main(
+        [
+            "export",
+            "--steps",
+            "1",
+            "--style",
+            str(style),
+            "-o",
+            str(style.with_suffix(".onnx")).replace("s.onnx", "s.png"),
+        ]
+    )
     one_line_error(capsys, code, "would overwrite", "--style")
-    code = main(["export", "--steps", "1", "--precision", "int8", "--calibration", str(calib),
-                 "-o", str(calib / "m.onnx")])
+    code = main(
+        [
+            "export",
+            "--steps",
+            "1",
+            "--precision",
+            "int8",
+            "--calibration",
+            str(calib),
+            "-o",
+            str(calib / "m.onnx"),
+        ]
+    )
     one_line_error(capsys, code, "inside", "--calibration")
 
 
@@ -125,6 +155,50 @@ def test_web_refuses_a_site_folder_holding_its_model(tmp_path, capsys):
     code = main(["web", str(model), "-o", str(site)])
     one_line_error(capsys, code, "would replace", "model")
     assert model.read_bytes() == b"model"
+
+
+def test_export_into_a_read_only_folder_is_refused_before_work(tmp_path, capsys):
+    if os.geteuid() == 0:
+        pytest.skip("root writes into read-only folders")
+    folder = tmp_path / "ro"
+    folder.mkdir()
+    folder.chmod(0o555)
+    try:
+        code = main(["export", "--steps", "1", "-o", str(folder / "m.onnx")])
+        one_line_error(capsys, code, "not writable")
+    finally:
+        folder.chmod(0o755)
+
+
+def test_export_output_folder_checks(tmp_path):
+    from rlministyler.safety import check_output_folder
+
+    (tmp_path / "file").write_text("x")
+    with pytest.raises(UserError, match="not a directory"):
+        check_output_folder(tmp_path / "file" / "m.onnx")
+    check_output_folder(tmp_path / "new" / "deeper" / "m.onnx")  # creatable: fine
+    with pytest.raises(UserError, match="is a directory"):
+        check_output_folder(tmp_path)
+
+
+def test_a_failed_multi_file_write_leaves_nothing(tmp_path):
+    from rlministyler.safety import write_all
+
+    def fail(tmp):
+        raise OSError(28, "No space left on device")
+
+    old = tmp_path / "m.onnx"
+    old.write_text("previous export")
+    with pytest.raises(UserError, match=r"cannot write .*m_style.onnx: No space left on device.*MB free"):
+        write_all(
+            {
+                old: lambda t: t.write_text("new"),
+                tmp_path / "m_style.onnx": fail,
+                tmp_path / "m.json": lambda t: t.write_text("{}"),
+            }
+        )
+    assert old.read_text() == "previous export"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["m.onnx"]
 
 
 def test_stats_json_into_a_missing_folder_is_one_line(tmp_path):
@@ -177,31 +251,81 @@ def test_fifos_are_refused_not_waited_on(tmp_path):
     model = tmp_path / "pipe.onnx"
     os.mkfifo(model)
     style = png(tmp_path / "s.png")
-    for argv in (["stylize", str(fifo), "--style", str(style), "-o", str(tmp_path / "o.png")],
-                 ["run", str(model), "-i", str(style), "-o", str(tmp_path / "o.png")]):
-        proc = subprocess.run([sys.executable, "-m", "rlministyler", *argv, "-q"], cwd=ROOT, timeout=60,
-                              capture_output=True, text=True)
+    for argv in (
+        ["stylize", str(fifo), "--style", str(style), "-o", str(tmp_path / "o.png")],
+        ["run", str(model), "-i", str(style), "-o", str(tmp_path / "o.png")],
+    ):
+        proc = subprocess.run(
+            [sys.executable, "-m", "rlministyler", *argv, "-q"],
+            cwd=ROOT,
+            timeout=60,
+            capture_output=True,
+            text=True,
+        )
         assert proc.returncode == 2 and "FIFO" in proc.stderr, proc.stderr
         assert len(proc.stderr.strip().splitlines()) == 1, proc.stderr
 
 
-@pytest.mark.parametrize("argv, needle", [
-    (["stylize", "x.png", "--style", "s.png", "--steps", "1-100000000"], "out of range"),
-    (["stylize", "x.png", "--style", "s.png", "--size", "10000000"], "at most"),
-    (["run", "m.onnx", "-i", "x.png", "--threads", "100000"], "at most"),
-    (["run", "m.onnx", "-i", "x.png", "--fps", "inf"], "finite"),
-    (["run", "m.onnx", "-i", "x.png", "--fps", "5000"], "up to 1000"),
-    (["train", "--content-dir", ".", "--style-dir", ".", "--lr", "inf"], "finite"),
-    (["run", "m.onnx", "-i", "x.png", "--fps", "nan"], "above 0"),
-    (["export", "--steps", "1", "--size", "40000x40000", "-o", "big.onnx"], "too large"),
-])
+@pytest.mark.parametrize(
+    "argv, needle",
+    [
+        (["stylize", "x.png", "--style", "s.png", "--steps", "1-100000000"], "out of range"),
+        (["stylize", "x.png", "--style", "s.png", "--size", "10000000"], "at most"),
+        (["run", "m.onnx", "-i", "x.png", "--threads", "100000"], "at most"),
+        (["run", "m.onnx", "-i", "x.png", "--fps", "inf"], "finite"),
+        (["run", "m.onnx", "-i", "x.png", "--fps", "5000"], "up to 1000"),
+        (["train", "--content-dir", ".", "--style-dir", ".", "--lr", "inf"], "finite"),
+        (["run", "m.onnx", "-i", "x.png", "--fps", "nan"], "above 0"),
+        (["export", "--steps", "1", "--size", "40000x40000", "-o", "big.onnx"], "too large"),
+    ],
+)
 def test_bounds_are_checked_up_front(tmp_path, argv, needle):
     start = time.monotonic()
-    proc = subprocess.run([sys.executable, "-m", "rlministyler", *argv], cwd=tmp_path, timeout=120,
-                          capture_output=True, text=True)
+    proc = subprocess.run(
+        [sys.executable, "-m", "rlministyler", *argv],
+        cwd=tmp_path,
+        timeout=120,
+        capture_output=True,
+        text=True,
+    )
     assert proc.returncode == 2, proc.stderr
     assert needle in proc.stderr and len(proc.stderr.strip().splitlines()) == 1, proc.stderr
     assert time.monotonic() - start < 60
+
+
+def test_bad_fourcc_and_bench_output_are_one_line(tmp_path, capsys):
+    (tmp_path / "m.onnx").write_bytes(b"x")
+    with pytest.raises(SystemExit) as exit_:
+        main(["run", str(tmp_path / "m.onnx"), "-i", "x.png", "-o", "o.mp4", "--fourcc", "h264x"])
+    assert exit_.value.code == 2 and "four characters" in capsys.readouterr().err
+    (tmp_path / "taken").write_text("x")
+    code = main(["bench", "--quick", "-o", str(tmp_path / "taken")])
+    one_line_error(capsys, code, "a file of that name exists")
+
+
+@pytest.mark.parametrize("meta", ['{"a": ' * 100000 + "1" + "}" * 100000, '{"format_version": "x"}', "[]"])
+def test_malformed_model_metadata_is_one_line(tmp_path, meta):
+    onnx = pytest.importorskip("onnx")
+    from onnx import TensorProto, helper
+    from rlministyler.runtime.metadata import from_session_metadata
+    from rlministyler.runtime.web import read_model_info
+
+    from rlministyler.contract import METADATA_KEY
+
+    graph = helper.make_graph(
+        [helper.make_node("Identity", ["content"], ["out"])],
+        "g",
+        [helper.make_tensor_value_info("content", TensorProto.FLOAT, [1, 3, 8, 8])],
+        [helper.make_tensor_value_info("out", TensorProto.FLOAT, [1, 3, 8, 8])],
+    )
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)], ir_version=8)
+    helper.set_model_props(model, {METADATA_KEY: meta})
+    path = tmp_path / "m.onnx"
+    onnx.save(model, str(path))
+    for reader in (read_model_info, lambda p: from_session_metadata({METADATA_KEY: meta}, p)):
+        with pytest.raises(UserError) as err:
+            reader(path)
+        assert "\n" not in str(err.value) and str(path) in str(err.value)
 
 
 # --- 3. names are literal ----------------------------------------------------------------------
@@ -263,8 +387,13 @@ print("ok")
 @pytest.mark.parametrize("kind, name", [("video", "v.avi"), ("image", "i.png")])
 def test_a_full_disk_is_an_error_naming_the_path(tmp_path, kind, name):
     out = tmp_path / name
-    proc = subprocess.run([sys.executable, "-c", CAPPED.format(cap=100_000), kind, str(out)], cwd=ROOT,
-                          capture_output=True, text=True, timeout=120)
+    proc = subprocess.run(
+        [sys.executable, "-c", CAPPED.format(cap=100_000), kind, str(out)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert proc.returncode == 2, (proc.stdout, proc.stderr)
     assert str(out) in proc.stderr and "ok" not in proc.stdout
     assert not out.exists()
@@ -303,21 +432,109 @@ def test_a_non_finite_loss_stops_training_in_one_line(tmp_path):
         check_losses({"critic": float("nan")}, 4, tmp_path)
 
 
-def test_a_diverging_training_stops_keeping_the_last_good_checkpoint(data_dir, tmp_path):
+TRAIN_FAST = [
+    "--size",
+    "64",
+    "--load-size",
+    "80",
+    "--batch-size",
+    "2",
+    "--warmup-episodes",
+    "1",
+    "--vgg-calibration",
+    "2",
+    "--threads",
+    "1",
+    "--workers",
+    "1",
+    "-q",
+]
+
+
+@pytest.fixture(scope="module")
+def train_data(tmp_path_factory, data_dir):
     pytest.importorskip("torch")
+    root = tmp_path_factory.mktemp("train_data")
     for kind in ("content", "style"):
-        (tmp_path / kind).mkdir()
+        (root / kind).mkdir()
         for i, p in enumerate(sorted((data_dir / kind).glob("adain_*"))[:2]):
-            cv2.imwrite(str(tmp_path / kind / f"{i}.png"), cv2.resize(cv2.imread(str(p)), (80, 80)))
+            cv2.imwrite(str(root / kind / f"{i}.png"), cv2.resize(cv2.imread(str(p)), (80, 80)))
+    return root
+
+
+def train(root: Path, *args, wait: bool = True):
+    cmd = [sys.executable, "-m", "rlministyler", "train", *map(str, args), *TRAIN_FAST]
+    env = {**os.environ, "RLMINISTYLER_CACHE": str(root / "cache")}
+    if not wait:
+        return subprocess.Popen(
+            cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        )
+    return subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=300, env=env)
+
+
+def test_train_lock_torn_log_and_damaged_vgg_record(train_data, tmp_path):
+    import shutil
+
+    dirs = ["--content-dir", train_data / "content", "--style-dir", train_data / "style"]
     run = tmp_path / "run"
-    proc = subprocess.run([sys.executable, "-m", "rlministyler", "train",
-                           "--content-dir", str(tmp_path / "content"),
-                           "--style-dir", str(tmp_path / "style"), "--out", str(run), "--lr", "1e30",
-                           "--actor-lr", "1e30", "--max-updates", "6", "--checkpoint-every", "100",
-                           "--size", "64", "--load-size", "80", "--batch-size", "2", "--warmup-episodes", "1",
-                           "--vgg-calibration", "2", "--threads", "1", "--workers", "1", "-q"],
-                          cwd=ROOT, capture_output=True, text=True, timeout=300,
-                          env={**os.environ, "RLMINISTYLER_CACHE": str(tmp_path / "cache")})
+    first = train(train_data, *dirs, "--out", run, "--max-updates", "100000", "--log-every", "1", wait=False)
+    try:
+        deadline = time.monotonic() + 120
+        while not (run / ".lock").is_file() or not (run / ".lock").read_text().strip():
+            assert time.monotonic() < deadline and first.poll() is None, (
+                first.stderr.read() if first.poll() else ""
+            )
+            time.sleep(0.2)
+        second = train(train_data, *dirs, "--out", run, "--max-updates", "4")
+        lines = [line for line in second.stderr.splitlines() if line.strip()]
+        assert second.returncode == 2 and len(lines) == 1, second.stderr
+        assert f"in use by another training (pid {first.pid} " in lines[0]
+        log = run / "log.jsonl"
+        while not (log.is_file() and log.read_text().strip()):  # trained a little, so there is a log
+            assert time.monotonic() < deadline + 180 and first.poll() is None
+            time.sleep(0.5)
+    finally:
+        first.send_signal(signal.SIGINT)  # saves and stops
+        first.communicate(timeout=120)
+    import json
+
+    done = max(json.loads(line)["update"] for line in (run / "log.jsonl").read_text().splitlines() if line)
+    with open(run / "log.jsonl", "a") as f:
+        f.write('{"update": 99, "torn')  # what a crash mid-write leaves
+    damaged = tmp_path / "damaged"
+    shutil.copytree(run, damaged)
+    resumed = train(train_data, "--out", run, "--resume", "--max-updates", done + 2)
+    assert resumed.returncode == 0, resumed.stderr
+    text = (run / "log.jsonl").read_text()
+    assert '"torn' not in text and all(json.loads(line) for line in text.splitlines())  # torn line dropped
+    vgg = next(damaged.glob("vgg*.pth"), None)
+    if vgg is None:
+        pytest.skip("this run keeps no VGG record")
+    vgg.write_bytes(vgg.read_bytes()[:100])
+    proc = train(train_data, "--out", damaged, "--resume", "--max-updates", "1000")
+    lines = [line for line in proc.stderr.splitlines() if line.strip()]
+    assert proc.returncode == 2 and len(lines) == 1 and "damaged" in lines[0], proc.stderr
+
+
+def test_a_diverging_training_stops_keeping_the_last_good_checkpoint(train_data, tmp_path):
+    run = tmp_path / "run"
+    proc = train(
+        train_data,
+        "--content-dir",
+        train_data / "content",
+        "--style-dir",
+        train_data / "style",
+        "--out",
+        run,
+        "--lr",
+        "1e30",
+        "--actor-lr",
+        "1e30",
+        "--max-updates",
+        "6",
+        "--checkpoint-every",
+        "100",
+    )
     lines = [line for line in proc.stderr.splitlines() if line.strip()]
     assert proc.returncode == 2 and len(lines) == 1, proc.stderr
     assert "last good checkpoint" in lines[0] and "Traceback" not in proc.stderr
@@ -335,12 +552,18 @@ def test_partial_names_are_unique_per_process(tmp_path):
 def test_train_lock_refuses_a_second_run_naming_the_holder(tmp_path):
     from rlministyler.training.train.guard import RunLock
 
-    holder = subprocess.Popen([sys.executable, "-c",
-                               "import sys, time; from pathlib import Path; "
-                               "from rlministyler.training.train.guard import RunLock; "
-                               f"RunLock(Path({str(tmp_path)!r})); print('held', flush=True); "
-                               "time.sleep(60)"],
-                              cwd=ROOT, stdout=subprocess.PIPE, text=True)
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import sys, time; from pathlib import Path; "
+            "from rlministyler.training.train.guard import RunLock; "
+            f"RunLock(Path({str(tmp_path)!r})); print('held', flush=True); time.sleep(60)",
+        ],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     try:
         assert holder.stdout.readline().strip() == "held"
         with pytest.raises(UserError, match=f"in use by another training \\(pid {holder.pid} "):
@@ -406,9 +629,17 @@ def baked_model(tmp_path_factory, weights_dir):
     if not styles:
         pytest.skip("no style image in the shared data")
     out = tmp_path_factory.mktemp("hostile") / "baked1.onnx"
-    export_model(ExportOptions(output=out, steps=1, variant="baked", style=styles[0],
-                               checkpoint=str(weights_dir),
-                               verify=False, quiet=True))
+    export_model(
+        ExportOptions(
+            output=out,
+            steps=1,
+            variant="baked",
+            style=styles[0],
+            checkpoint=str(weights_dir),
+            verify=False,
+            quiet=True,
+        )
+    )
     return out
 
 
@@ -425,9 +656,26 @@ def _frames(path: Path) -> int:
 def test_signals_while_finalising_still_leave_a_playable_video(baked_model, tmp_path, signals):
     src = tiny_video(tmp_path / "in.avi", frames=400, size=(64, 48))
     out = tmp_path / "out.mp4"
-    proc = subprocess.Popen([sys.executable, "-m", "rlministyler", "run", str(baked_model), "-i", str(src),
-                             "-o", str(out), "-q", "--threads", "1"], cwd=ROOT,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "rlministyler",
+            "run",
+            str(baked_model),
+            "-i",
+            str(src),
+            "-o",
+            str(out),
+            "-q",
+            "--threads",
+            "1",
+        ],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     deadline = time.monotonic() + 90
     while not list(tmp_path.glob(".out.*.partial.mp4")) and time.monotonic() < deadline:
         time.sleep(0.1)
@@ -448,11 +696,24 @@ def test_signals_while_finalising_still_leave_a_playable_video(baked_model, tmp_
 def test_two_runs_on_one_output_never_corrupt_it(baked_model, tmp_path):
     src = tiny_video(tmp_path / "in.avi", frames=30, size=(64, 48))
     out = tmp_path / "out.mp4"
-    cmd = [sys.executable, "-m", "rlministyler", "run", str(baked_model), "-i", str(src), "-o", str(out),
-           "-q",
-           "--threads", "1"]
-    procs = [subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-             for _ in range(2)]
+    cmd = [
+        sys.executable,
+        "-m",
+        "rlministyler",
+        "run",
+        str(baked_model),
+        "-i",
+        str(src),
+        "-o",
+        str(out),
+        "-q",
+        "--threads",
+        "1",
+    ]
+    procs = [
+        subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        for _ in range(2)
+    ]
     for p in procs:
         _, err = p.communicate(timeout=120)
         assert p.returncode == 0, err
@@ -466,10 +727,47 @@ def test_broken_png_is_one_line_without_library_noise(tmp_path):
     broken = tmp_path / "broken.png"
     broken.write_bytes(good[:60] + b"\0" * 40)
     style = png(tmp_path / "s.png")
-    proc = subprocess.run([sys.executable, "-m", "rlministyler", "stylize", str(broken),
-                           "--style", str(style),
-                           "-o", str(tmp_path / "o.png"), "-q"], cwd=ROOT, capture_output=True, text=True,
-                          timeout=120)
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "rlministyler",
+            "stylize",
+            str(broken),
+            "--style",
+            str(style),
+            "-o",
+            str(tmp_path / "o.png"),
+            "-q",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert proc.returncode == 2
     lines = proc.stderr.strip().splitlines()
     assert len(lines) == 1 and "not a readable image" in lines[0], proc.stderr
+
+
+def test_a_broken_video_is_one_line_without_ffmpeg_noise(tmp_path):
+    good = tiny_video(tmp_path / "v.mp4", frames=10)
+    for name, data in (("trunc.mp4", good.read_bytes()[:200]), ("junk.mp4", b"junk" * 100)):
+        bad = tmp_path / name
+        bad.write_bytes(data)
+        code = (
+            "import sys; from pathlib import Path; from rlministyler.errors import UserError\n"
+            "from rlministyler.runtime.sources import open_source\n"
+            f"try: open_source({str(bad)!r})\n"
+            "except UserError as e: print(e, file=sys.stderr); sys.exit(2)\n"
+        )
+        proc = subprocess.run(
+            [sys.executable, "-c", code],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            env={k: v for k, v in os.environ.items() if k != "OPENCV_FFMPEG_LOGLEVEL"},
+        )
+        lines = proc.stderr.strip().splitlines()
+        assert proc.returncode == 2 and len(lines) == 1 and "cannot read video" in lines[0], proc.stderr

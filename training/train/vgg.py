@@ -279,7 +279,14 @@ def build_loss_network(spec: str, calibration: Sequence[Path], size: int, load_s
         return vgg
     record = None
     if saved is not None and saved.is_file():
-        record = torch.load(saved, map_location="cpu", weights_only=True)
+        try:
+            record = torch.load(saved, map_location="cpu", weights_only=True)
+        except Exception as exc:  # truncated by a crash or a full disk
+            raise UserError(f"{saved}: the run's VGG normalisation is damaged ({type(exc).__name__}); "
+                            f"restore it or start a new run") from None
+        if not isinstance(record, dict) or not {"means", "images"} <= record.keys():
+            raise UserError(f"{saved}: the run's VGG normalisation is not a whole record; restore it "
+                            f"or start a new run")
         if record.get("weights") != weights.digest or record.get("last") != last:
             raise UserError(f"{saved} was measured with other VGG weights than --vgg {spec}")
     else:
@@ -294,6 +301,8 @@ def build_loss_network(spec: str, calibration: Sequence[Path], size: int, load_s
                 record = torch.load(cached, map_location="cpu", weights_only=True)
             except Exception:  # a damaged cache entry is measured again
                 record = None
+            if not isinstance(record, dict) or not {"means", "images"} <= record.keys():
+                record = None  # loads but is not a whole record: measured again
         if record is None:
             log(f"normalising the VGG-19 loss network on {len(calibration)} images (once; cached)")
             images = [load_center(p, size, load_size) for p in calibration]
