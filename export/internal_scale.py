@@ -123,7 +123,8 @@ def verify_internal_scale(models: dict, opts, actor, builder, log) -> dict:
     from rlministyler.runtime.upsample import upsample
     from rlministyler.training.stylizer import Stylizer
 
-    from .exporter import STYLE_TENSORS, _read_rgb, _synthetic_pair
+    from .exporter import _read_rgb, _style_feeds, _synthetic_pair
+    from .targets import VARIANTS
 
     factor = scale_factor(opts.internal_scale)
     h, w = opts.size or (MULTIPLE * factor * 9, MULTIPLE * factor * 12)
@@ -145,13 +146,8 @@ def verify_internal_scale(models: dict, opts, actor, builder, log) -> dict:
     so = ort.SessionOptions()
     so.log_severity_level = 3
     main = ort.InferenceSession(models["main"].SerializeToString(), so, providers=["CPUExecutionProvider"])
-    feeds = {"content": nchw(content8 / 255.0)}
-    if opts.variant == "full":
-        feeds["style"] = nchw(style)
-    elif opts.variant == "split":
-        enc = ort.InferenceSession(models["style"].SerializeToString(), so,
-                                   providers=["CPUExecutionProvider"])
-        feeds.update(zip(STYLE_TENSORS, enc.run(list(STYLE_TENSORS), {"style": nchw(style)}), strict=True))
+    feeds = {"content": nchw(content8 / 255.0),
+             **_style_feeds(VARIANTS[opts.variant], nchw(style), models.get("style"))}
     names = [o.name for o in main.get_outputs()]
     got = dict(zip(names, main.run(names, feeds), strict=True))
     steps = list(range(1, opts.steps + 1)) if opts.all_steps else [opts.steps]
