@@ -88,7 +88,8 @@ def run(args: argparse.Namespace) -> int:
 
     player = Player(stylizer, source, sink, styles=styles, display=display, overlay=not args.no_overlay,
                     max_frames=args.frames, progress=not args.quiet,
-                    temporal_toggle=args.temporal if args.temporal != "off" else "flow")
+                    temporal_toggle=args.temporal if args.temporal != "off" else "flow",
+                    exits_on_interrupt=True)
     report = player.run()
     return _finish(report, args, sink)
 

@@ -58,8 +58,11 @@ class Player:
     def __init__(self, stylizer: Stylizer, source: Source, sink: Sink | None = None, *,
                  styles: list[Style] | None = None, display: bool = False, overlay: bool = True,
                  max_frames: int | None = None, progress: bool = True, queue_size: int = 4,
-                 temporal_toggle: str = "flow") -> None:
+                 temporal_toggle: str = "flow", exits_on_interrupt: bool = False) -> None:
         self.stylizer, self.source, self.sink = stylizer, source, sink
+        # a command that exits after an interrupt keeps further Ctrl-C/SIGTERM ignored, so a
+        # signal sent while it prints its report cannot kill it with another exit code
+        self.exits_on_interrupt = exits_on_interrupt
         self.styles = styles or []
         self.display, self.overlay = display, overlay
         self.max_frames, self.progress = max_frames, progress
@@ -165,7 +168,7 @@ class Player:
         reader = threading.Thread(target=self._read, name="reader", daemon=True)
         writer = threading.Thread(target=self._write, name="writer", daemon=True) if self.sink else None
         bar = self._bar()
-        previous_term = _sigterm_as_interrupt()
+        stop_signals = _StopSignals()
         reader.start()
         if writer:
             writer.start()
@@ -196,10 +199,8 @@ class Player:
             text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
             report.error = f"frame {stats.frames + 1}: {text[:300]}"
         finally:
-            # finalise without being interrupted again: further Ctrl-C/SIGTERM here would lose the video
-            previous_int = signal.signal(signal.SIGINT, signal.SIG_IGN) if _main_thread() else None
-            if previous_term is not None:
-                signal.signal(signal.SIGTERM, signal.SIG_IGN)
+            # finalise without being interrupted again: a further Ctrl-C/SIGTERM would lose the video
+            stop_signals.ignore()
             try:
                 self.stop.set()
                 stuck = writer is not None and not finish_writer(self, writer)
@@ -220,9 +221,8 @@ class Player:
                 if self.display:
                     cv2.destroyAllWindows()
             finally:
-                if previous_int is not None:
-                    signal.signal(signal.SIGINT, previous_int)
-                _restore_sigterm(previous_term)
+                if not (report.interrupted and self.exits_on_interrupt):
+                    stop_signals.restore()
         if self._errors and report.error is None and not report.interrupted:
             exc = self._errors[0]
             report.error = str(exc) if isinstance(exc, UserError) else f"{type(exc).__name__}: {exc}"
@@ -311,17 +311,31 @@ def _main_thread() -> bool:
     return threading.current_thread() is threading.main_thread()
 
 
-def _raise_interrupt(signum, frame) -> None:
-    raise KeyboardInterrupt
+class _StopSignals:
+    """Ctrl-C and SIGTERM during a run: the first raises KeyboardInterrupt, later ones are ignored.
 
+    Installed only on the main thread (Python allows handlers nowhere else); a signal that is
+    ignored already (nohup, a parent's SIG_IGN) stays ignored.
+    """
 
-def _sigterm_as_interrupt():
-    """Treat SIGTERM like Ctrl-C while a video is being written, so it is finalised too."""
-    if not _main_thread() or not hasattr(signal, "SIGTERM"):
-        return None
-    return signal.signal(signal.SIGTERM, _raise_interrupt)
+    def __init__(self) -> None:
+        self.raised = False
+        self.previous: dict[int, object] = {}
+        if not _main_thread():
+            return
+        for sig in (signal.SIGINT, getattr(signal, "SIGTERM", None)):
+            if sig is not None and signal.getsignal(sig) is not signal.SIG_IGN:
+                self.previous[sig] = signal.signal(sig, self._handle)
 
+    def _handle(self, signum, frame) -> None:
+        if not self.raised:
+            self.raised = True
+            raise KeyboardInterrupt
 
-def _restore_sigterm(previous) -> None:
-    if previous is not None and _main_thread():
-        signal.signal(signal.SIGTERM, previous)
+    def ignore(self) -> None:
+        for sig in self.previous:
+            signal.signal(sig, signal.SIG_IGN)
+
+    def restore(self) -> None:
+        for sig, handler in self.previous.items():
+            signal.signal(sig, handler)

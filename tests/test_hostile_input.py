@@ -685,6 +685,10 @@ def test_signals_while_finalising_still_leave_a_playable_video(baked_model, tmp_
     for name in signals:
         proc.send_signal(getattr(signal, f"SIG{name}"))
         time.sleep(0.05)
+    # then keep signalling through finalising and the report, up to the exit: none may change the code
+    while proc.poll() is None and time.monotonic() - first < 15:
+        proc.send_signal(signal.SIGTERM)
+        time.sleep(0.01)
     stdout, stderr = proc.communicate(timeout=60)
     assert time.monotonic() - first < 15
     assert proc.returncode == 130, stderr
