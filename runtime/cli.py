@@ -196,7 +196,8 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
                    help="show the result in a window (default: on for cameras when a display exists)")
     r.add_argument("--no-overlay", action="store_true", help="start with the fps overlay hidden")
     r.add_argument("--fps", type=frame_rate, metavar="F",
-                   help="frame rate of the output video (default: the input's; 30 for image sequences)")
+                   help="frame rate of the output video (default: the input's; 30 for image sequences); "
+                        "for camera: the rate asked of the camera, and the rate a camera:FILE plays at")
     r.add_argument("--fourcc", type=fourcc, metavar="CODE",
                    help="video codec (default: mp4v for .mp4/.mov/.mkv, "
                    "MJPG for .avi, VP80 for .webm)")

@@ -58,6 +58,8 @@ class KeyframeStylizer:
                              _cut=TemporalFilter(), _key=None, _pending=None, _since=0,
                              _pool=ThreadPoolExecutor(1, thread_name_prefix="keyframe")
                              if concurrent else None,
+                             _fresh_pool=ThreadPoolExecutor(1, thread_name_prefix="fresh")
+                             if concurrent else None,
                              keyframes=0, cuts=0, last_was_keyframe=False, last_coverage=0.0,
                              last_mask=None, last_timing=None)
 
@@ -127,12 +129,15 @@ class KeyframeStylizer:
                 image = self._keyframe_now(frame, grey, bgr)
                 self.__dict__["last_timing"] = FrameTiming(0.0, time.perf_counter() - t0, 0.0)
                 return image
-        image = self._reproject(key, frame, grey, bgr)
+        # the fresh pass does not depend on the flow: with two cores it runs beside it
+        fresh = self._fresh_pool.submit(self.cheap.stylize, frame, bgr=bgr) if self.concurrent else None
+        image = self._reproject(key, frame, grey, bgr, fresh)
         self.__dict__["_since"] = self._since + 1
         self.__dict__["last_timing"] = FrameTiming(0.0, time.perf_counter() - t0, 0.0)
         return image
 
-    def _reproject(self, key: _Key, frame: np.ndarray, grey: np.ndarray, bgr: bool) -> np.ndarray:
+    def _reproject(self, key: _Key, frame: np.ndarray, grey: np.ndarray, bgr: bool,
+                   fresh: Future | None = None) -> np.ndarray:
         sh, sw = grey.shape
         backward, _, reliable = consistent_flow(self._dis, key.grey, grey, self._grid(sh, sw), photometric=24)
         mask = cv2.erode(reliable.astype(np.float32), np.ones((3, 3), np.uint8))
@@ -147,13 +152,16 @@ class KeyframeStylizer:
         warped = cv2.remap(key.image, cv2.add(self._grid(h, w), backward), None, cv2.INTER_LINEAR,
                            borderMode=cv2.BORDER_REPLICATE)
         if mask.min() > 0.5:
+            if fresh is not None:
+                fresh.result()  # the cheap stylizer is not shared between threads: let it finish
             return warped
-        fresh = self.cheap.stylize(frame, bgr=bgr)
-        return cv2.blendLinear(warped, fresh, mask, cv2.subtract(1.0, mask))
+        fresh_image = fresh.result() if fresh is not None else self.cheap.stylize(frame, bgr=bgr)
+        return cv2.blendLinear(warped, fresh_image, mask, cv2.subtract(1.0, mask))
 
     def close(self) -> None:
-        if self._pool is not None:
-            self._pool.shutdown(wait=True, cancel_futures=True)
+        for pool in (self._pool, self._fresh_pool):
+            if pool is not None:
+                pool.shutdown(wait=True, cancel_futures=True)
 
 
 def keyframe_threads(threads: int | None) -> int:

@@ -17,7 +17,7 @@ LADDER: tuple[tuple[float, int], ...] = (
     (1.0, 1), (0.75, 1), (0.5, 1), (0.5, 2), (0.375, 2), (0.25, 2), (0.25, 4), (0.1875, 4),
     (0.125, 4), (0.125, 8),
 )
-START = (0.5, 1)  # a full-size first frame costs seconds at step 5 on a CPU: start lower, climb
+START = (0.25, 4)  # a full-size first frame costs seconds at step 5 on a CPU: start lower, climb
 SLOWER_ABOVE = 1.05  # step cheaper when the smoothed frame time exceeds 1.05 x the budget
 FASTER_BELOW = 0.65  # step dearer only below 0.65 x the budget (dearer levels cost ~1.5-2x)
 

@@ -173,7 +173,9 @@ class Camera(Source):
     kind = "camera"
     live = True
 
-    def __init__(self, device: str, width: int | None = None, height: int | None = None) -> None:
+    def __init__(self, device: str, width: int | None = None, height: int | None = None,
+                 fps: float | None = None) -> None:
+        """``fps``: the rate asked of a camera, or the rate a file standing in for one plays at."""
         super().__init__()
         self.device = int(device) if device.isdigit() else device
         self.paced = isinstance(self.device, str) and Path(self.device).is_file()
@@ -184,11 +186,13 @@ class Camera(Source):
             if width and height and not self.paced:
                 self.capture.set(cv2.CAP_PROP_FRAME_WIDTH, width)
                 self.capture.set(cv2.CAP_PROP_FRAME_HEIGHT, height)
+            if fps and not self.paced:
+                self.capture.set(cv2.CAP_PROP_FPS, fps)
             opened = self.capture.isOpened()
         if not opened:
             raise UserError(f"no camera at camera:{device} (none connected, busy, or no permission)")
-        fps = self.capture.get(cv2.CAP_PROP_FPS)
-        self.fps = fps if 0 < fps < 1000 else 30.0
+        own = self.capture.get(cv2.CAP_PROP_FPS)
+        self.fps = fps if fps and self.paced else (own if 0 < own < 1000 else 30.0)
         w = int(self.capture.get(cv2.CAP_PROP_FRAME_WIDTH))
         h = int(self.capture.get(cv2.CAP_PROP_FRAME_HEIGHT))
         self.description = f"camera:{device} ({w}x{h}, {self.fps:g} fps)"
@@ -219,7 +223,7 @@ def open_source(spec: str, fps: float | None = None, camera_size: tuple[int, int
     a video file."""
     if spec.startswith("camera:"):
         h, w = camera_size or (None, None)
-        return Camera(spec[len("camera:"):], width=w, height=h)
+        return Camera(spec[len("camera:"):], width=w, height=h, fps=fps)
     path = Path(spec)
     if is_pattern(path.name) and not path.exists():
         return ImageSequence(spec, fps)

@@ -82,6 +82,19 @@ def test_concurrent_keyframes_are_taken_up():
     assert ks.keyframes >= 3 and full.calls >= 3
 
 
+def test_the_fresh_pass_beside_the_flow_gives_the_serial_result():
+    world = _world()
+    runs = []
+    for concurrent in (False, True):
+        full, cheap = Invert(), Invert(value=7)
+        ks = KeyframeStylizer(full, cheap, interval=100, concurrent=concurrent)
+        runs.append([ks.stylize(_frame(world, k)) for k in range(5)])
+        ks.close()
+        assert full.calls == 1 and cheap.calls == 4  # one keyframe, a fresh pass for each frame after
+    for serial, concurrent in zip(*runs, strict=True):
+        assert np.array_equal(serial, concurrent)
+
+
 def test_step_and_style_go_to_both_stylizers():
     full, cheap = Invert(), Invert(value=7)
     ks = KeyframeStylizer(full, cheap, interval=2, concurrent=False)

@@ -309,6 +309,20 @@ def test_camera_source_reads_frames_with_timestamps(video_path):
     assert gaps.min() > 0.5 / 24  # paced at the file's frame rate, not as fast as it decodes
 
 
+def test_camera_file_plays_at_the_asked_rate(video_path):
+    """--fps on camera:FILE: the clip stands in for a camera of that rate (a 24 fps clip as 60 fps)."""
+    source = open_source(f"camera:{video_path}", fps=60.0)
+    assert source.fps == 60.0 and "60 fps" in source.description
+    frames = []
+    for frame in source.frames():
+        frames.append(frame)
+        if len(frames) == 13:
+            break
+    source.close()
+    span = frames[-1].timestamp - frames[0].timestamp
+    assert 0.9 * 12 / 60 < span < 12 / 24  # paced at 60, faster than the file's own 24
+
+
 # --- errors -----------------------------------------------------------------------------------
 def _foreign_model(path: Path) -> Path:
     node = helper.make_node("Identity", ["content"], ["out"])
