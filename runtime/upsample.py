@@ -17,13 +17,15 @@ import cv2
 import numpy as np
 
 UPSAMPLERS = ("bilinear", "guided")
-# Chosen by measurement (3 sample photos at 360p, la_muse, steps 3 and 5, SSIM to the full-size
-# output): at 1/4 scale, step 3: bilinear 0.30; guided r1 0.41, r2 0.47, r3 0.51, r4 0.53, r6 0.55
-# (eps 1e-4..3e-4 alike, 1e-2 worse). Gains flatten beyond r4 while the window turns into a
-# global recolouring of the frame, so: radius 4 at the low resolution (9x9); eps 1e-3 (within
-# 0.002 SSIM of 1e-4, and far less amplification of tiny differences in the network output where
-# the guide is flat, which the in-graph export must reproduce).
-GUIDED_RADIUS = 4
+# Chosen by measurement (4 sample photos at 360p, la_muse, steps 3 and 5, SSIM to the full-size
+# output, the network run on the area-downscaled photo): at 1/4 scale, step 3: bilinear 0.314;
+# guided eps 1e-3: r2 0.453, r3 0.476, r4 0.490, r6 0.505, r8 0.511 (step 5 alike, 0.273 to
+# 0.446 at r6; bilinear at 1/2 scale: 0.442 step 3, 0.387 step 5). Gains flatten beyond r6 while
+# the window turns into a recolouring of large parts of the frame (13 px at 1/4 of 360p is 14 %
+# of its height), so radius 6; eps 1e-3: 1e-4 is 0.012 higher but amplifies tiny differences in
+# the network output where the guide is flat, which the in-graph export must reproduce; 1e-2 is
+# 0.05 lower.
+GUIDED_RADIUS = 6
 GUIDED_EPS = 1e-3
 
 
