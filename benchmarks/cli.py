@@ -147,13 +147,20 @@ def run(args: argparse.Namespace) -> int:
         results["web"] = run_web(model, style_path, content_bgr, video, out, quick=args.quick,
                                  threads=threads, say=say)
     if "realtime" in suites:  # benchmarks/realtime.py (issue 15)
+        from .quality import loss_network
         from .realtime import run_realtime
 
         model = cache.get(ModelSpec("split", "fp32", 5, True))
         sizes = ((360, 640),) if args.quick else ((360, 640), (720, 1280))
+        if threads:
+            import torch
+
+            torch.set_num_threads(threads)  # the VGG losses on the same cores
         results["realtime"] = run_realtime(model, style_path, video, out, sizes=sizes,
                                            steps=(3, 5) if args.quick else (1, 3, 5),
-                                           frames=16 if args.quick else 48, threads=threads, say=say)
+                                           frames=16 if args.quick else 48, threads=threads,
+                                           vgg=loss_network(contents[-8:], say),
+                                           style_rgb=style_rgb, say=say)
     results["exports_s"] = cache.export_seconds
     results["duration_s"] = round(time.perf_counter() - start, 1)
     results["plots"] = plots(results, out)
@@ -224,8 +231,9 @@ suites:
             steps 1 and 3: stylize() calls and a live fake camera from the clip, against
             `rlministyler run` on the CPU in the same run (not in the default list)
   realtime  the sample clip at 640x360 and 1280x720, steps 1, 3, 5: per-frame full resolution, scale
-            1/2 and 1/4 with bilinear and guided upsampling, keyframes every 2 and 4: fps, p95 frame
-            time, SSIM/PSNR to full resolution, warping error; fps-vs-SSIM plot (not in the default list)
+            1/2 and 1/4 with bilinear and guided upsampling, keyframes every 2, 4 and auto: fps, p95
+            frame time, SSIM/PSNR to full resolution, warping error, VGG content and style losses;
+            fps-vs-SSIM plot and a contact sheet (not in the default list; --quick: 640x360, steps 3, 5)
 Exported models are cached in DIR/models (or --models) and reused by later runs.
 
 examples:

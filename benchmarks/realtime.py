@@ -3,9 +3,10 @@ buys in frame rate and costs in fidelity, on the sample clip, in one run.
 
 For each size, step and mode: fps and p95 frame time (the frames run one after another through
 the runtime, no reader/writer threads), SSIM and PSNR to the per-frame full-resolution output,
-and the warping error (``benchmarks.flicker``). Writes ``realtime_fps_ssim.png`` (one curve per
-step) and ``realtime_sheet.png`` (one frame across the modes). The VGG content/style losses of the
-quality suite are not computed here (not done: time).
+the warping error (``benchmarks.flicker``), and the quality suite's VGG content and style losses
+(on ``LOSS_FRAMES`` frames spread over the clip, at 640x360 for every size: VGG-19 on 720p frames
+on a CPU would take longer than the modes themselves). Writes ``realtime_fps_ssim.png`` (one curve
+per size and step) and ``realtime_sheet.png`` (one frame across the modes).
 """
 
 from __future__ import annotations
@@ -23,12 +24,15 @@ from .flicker import reference_flows, warping_error
 from .quality import ssim
 
 # (label, scale, upsample, keyframe interval)
-MODES: tuple[tuple[str, float, str, int], ...] = (
+MODES: tuple[tuple[str, float, str, int | str], ...] = (
     ("full", 1.0, "bilinear", 1),
     ("1/2 bilinear", 0.5, "bilinear", 1), ("1/2 guided", 0.5, "guided", 1),
     ("1/4 bilinear", 0.25, "bilinear", 1), ("1/4 guided", 0.25, "guided", 1),
     ("1/4 guided kf2", 0.25, "guided", 2), ("1/4 guided kf4", 0.25, "guided", 4),
+    ("1/4 guided kf auto", 0.25, "guided", "auto"),
 )
+LOSS_FRAMES = 4
+LOSS_SIZE = (360, 640)
 
 
 def _frames(video: Path, count: int, size: tuple[int, int]) -> list[np.ndarray]:
@@ -55,23 +59,74 @@ def _stylizer(model: Path, style: Path, step: int, scale: float, upsample: str, 
     return s
 
 
+class _VggLosses:
+    """The quality suite's content and style losses for many outputs of few frames: the style
+    target and each input frame's content features are computed once."""
+
+    def __init__(self, vgg, style_rgb: np.ndarray, size: tuple[int, int]) -> None:
+        import torch
+        from rlministyler.training.train.losses import STYLE_LAYERS, style_stats
+
+        self.vgg, self.size, self.torch = vgg, size, torch
+        with torch.inference_mode():
+            self.target = style_stats(vgg(self._tensor(style_rgb, resize=False), STYLE_LAYERS))
+        self.content: dict[int, object] = {}
+
+    def _tensor(self, image: np.ndarray, resize: bool = True):
+        """BGR uint8 (any size) -> the loss size, RGB; or an RGB float image as it is."""
+        from rlministyler.training.stylize import to_tensor
+
+        if resize:
+            small = cv2.resize(image, (self.size[1], self.size[0]), interpolation=cv2.INTER_AREA)
+            image = small[..., ::-1].astype(np.float32) / 255.0
+        return to_tensor(np.ascontiguousarray(image, dtype=np.float32))
+
+    def __call__(self, clip: list[np.ndarray], outputs: list[np.ndarray]) -> dict:
+        """Mean content loss (to the input frame) and style loss over ``LOSS_FRAMES`` frames."""
+        from rlministyler.training.train.losses import (
+            CONTENT_LAYER,
+            STYLE_LAYERS,
+            content_loss,
+            style_loss,
+            style_stats,
+        )
+
+        picks = np.linspace(0, len(clip) - 1, min(LOSS_FRAMES, len(clip))).round().astype(int)
+        content, style = [], []
+        with self.torch.inference_mode():
+            for i in picks:
+                if i not in self.content:
+                    self.content[i] = self.vgg(self._tensor(clip[i]), (CONTENT_LAYER,))[CONTENT_LAYER]
+                feats = self.vgg(self._tensor(outputs[i]), STYLE_LAYERS)
+                content.append(float(content_loss(feats[CONTENT_LAYER], self.content[i])))
+                style.append(float(style_loss(style_stats(feats), self.target)))
+        return {"content": round(float(np.mean(content)), 4), "style": round(float(np.mean(style)), 4)}
+
+
 def run_realtime(model: Path, style: Path, video: Path, out: Path, *, sizes: Sequence[tuple[int, int]],
-                 steps: Sequence[int], frames: int, threads: int | None = None,
+                 steps: Sequence[int], frames: int, threads: int | None = None, vgg=None,
+                 style_rgb: np.ndarray | None = None, loss_size: tuple[int, int] = LOSS_SIZE,
                  say: Callable[[str], None] = print) -> dict:
+    """Rows per (size, step, mode); ``vgg`` (the quality suite's loss network) and ``style_rgb``
+    (the style image, RGB float, shorter side 256) add the content and style losses, measured
+    at ``loss_size`` (h, w)."""
     rows, sheet = [], {}
     for size in sizes:
         clip = _frames(video, frames, size)
         flows = reference_flows(clip)
+        losses = _VggLosses(vgg, style_rgb, loss_size) if vgg is not None and style_rgb is not None else None
         for step in steps:
             reference: list[np.ndarray] = []
             for label, scale, upsample, interval in MODES:
-                own = keyframe_threads(threads) if interval > 1 else threads  # as `run` does
+                keyed = interval != 1
+                own = keyframe_threads(threads) if keyed else threads  # as `run` does
                 runner = _stylizer(model, style, step, scale, upsample, own)
-                if interval > 1:
+                if keyed:
                     cheap = _stylizer(model, style, step, scale / 2, "guided", own)
                     runner = KeyframeStylizer(runner, cheap, interval, concurrent=True)
                 runner.stylize(clip[0], bgr=True)  # warm-up (sizes, pruned sessions)
-                if interval > 1:
+                if keyed:
+                    runner.close()
                     runner = KeyframeStylizer(runner.full, runner.cheap, interval, concurrent=True)
                 times, outputs = [], []
                 start = time.perf_counter()
@@ -80,7 +135,8 @@ def run_realtime(model: Path, style: Path, video: Path, out: Path, *, sizes: Seq
                     outputs.append(runner.stylize(frame, bgr=True))
                     times.append(time.perf_counter() - t0)
                 wall = time.perf_counter() - start
-                if interval > 1:
+                keyframes = runner.keyframes if keyed else len(clip)
+                if keyed:
                     runner.close()
                 if label == "full":
                     reference = outputs
@@ -92,7 +148,10 @@ def run_realtime(model: Path, style: Path, video: Path, out: Path, *, sizes: Seq
                                                     for o, r in zip(outputs, reference, strict=True)])), 4),
                        "psnr": round(float(np.mean([psnr8(o, r)
                                                     for o, r in zip(outputs, reference, strict=True)])), 2),
-                       "warping_error": round(warping_error(outputs, flows), 3)}
+                       "warping_error": round(warping_error(outputs, flows), 3),
+                       "keyframes": keyframes}
+                if losses is not None:
+                    row.update(losses(clip, outputs))
                 rows.append(row)
                 say(f"realtime {row}")
                 if size == sizes[0] and step == steps[-1]:
@@ -139,8 +198,9 @@ def _sheet(images: dict[str, np.ndarray], path: Path) -> Path:
 
 
 def markdown_table(rows: list[dict]) -> str:
-    head = ("| size | step | mode | fps | p95 ms | SSIM | PSNR dB | warping error |\n"
-            "|---|---|---|---|---|---|---|---|")
-    body = [f"| {r['size']} | {r['step']} | {r['mode']} | {r['fps']} | {r['p95_ms']} | {r['ssim']} | "
-            f"{r['psnr']} | {r['warping_error']} |" for r in rows]
+    head = ("| size | step | mode | fps | p95 / mean | SSIM | PSNR dB | warping error | content | style |\n"
+            "|---|---|---|---|---|---|---|---|---|---|")
+    body = [f"| {r['size']} | {r['step']} | {r['mode']} | {r['fps']} | "
+            f"{r['p95_ms'] / max(r['mean_ms'], 1e-9):.2f} | {r['ssim']} | {r['psnr']} | "
+            f"{r['warping_error']} | {r.get('content', '-')} | {r.get('style', '-')} |" for r in rows]
     return "\n".join([head, *body])

@@ -86,6 +86,20 @@ def markdown(results: dict) -> str:
                                                ("temporal", "temporal"),
                                                ("warping_error", "warping error"),
                                                ("noise_instability", "noise instability")]), ""]
+    realtime = results.get("realtime")
+    if realtime and realtime.get("rows"):
+        from .realtime import markdown_table
+
+        lines += ["## Real time: amortising in space and time", "",
+                  f"{realtime['frames']} frames of the clip per size, one after another through the runtime. "
+                  "`p95 / mean`: p95 frame time over the mean (even frame times: at most 1.5). SSIM and PSNR "
+                  "to the per-frame full-resolution output; warping error as in the flicker table; content "
+                  "and style: the quality suite's VGG losses on frames spread over the clip (at 640x360). "
+                  "kf N: a keyframe every N frames, reprojected between; auto: a keyframe when the "
+                  "reprojectable part drops.", "",
+                  markdown_table(realtime["rows"]), ""]
+        files = realtime.get("files", {})
+        lines += [f"![{Path(f).stem}]({Path(f).name})" for f in files.values()] + [""]
     plots = results.get("plots", [])
     if plots:
         lines += ["## Plots", ""] + [f"![{Path(p).stem}]({Path(p).name})" for p in plots] + [""]

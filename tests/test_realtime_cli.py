@@ -20,6 +20,16 @@ def split1(tmp_path_factory, weights_dir):
 
 
 @pytest.fixture(scope="module")
+def split3(tmp_path_factory, weights_dir):
+    from rlministyler.export.exporter import ExportOptions, export_model
+
+    out = tmp_path_factory.mktemp("realtime") / "split3.onnx"
+    export_model(ExportOptions(output=out, checkpoint=str(weights_dir), steps=3, all_steps=True,
+                               variant="split", verify=False, quiet=True))
+    return out
+
+
+@pytest.fixture(scope="module")
 def clip(tmp_path_factory):
     """A 12-frame 128x96 pan over a smooth texture."""
     path = tmp_path_factory.mktemp("clip") / "pan.avi"
@@ -63,3 +73,22 @@ def test_realtime_suite_rows_plot_and_sheet(split1, clip, data_dir, tmp_path):
     assert all(r["fps"] > 0 and r["warping_error"] >= 0 for r in rows)
     assert (tmp_path / "realtime_fps_ssim.png").is_file() and (tmp_path / "realtime_sheet.png").is_file()
     assert markdown_table(rows).count("\n") == len(rows) + 1
+    assert all("content" not in r for r in rows)  # no loss network given: no loss columns
+
+
+def test_realtime_suite_vgg_losses_grow_with_the_step(split3, data_dir, tmp_path):
+    """The content loss to the input frame rises with the step and the style loss falls."""
+    from rlministyler.benchmarks.quality import loss_network
+    from rlministyler.benchmarks.realtime import run_realtime
+
+    from rlministyler.images import read_image, resize_shorter
+
+    style = data_dir / "style" / "adain_la_muse.jpg"
+    vgg = loss_network(sorted((data_dir / "content").glob("*.jpg"))[-2:], lambda text: None)
+    video = data_dir / "video" / "cutBunny.mp4"
+    result = run_realtime(split3, style, video, tmp_path, sizes=((72, 128),), steps=(1, 3), frames=4,
+                          threads=1, vgg=vgg, style_rgb=resize_shorter(read_image(style), 256),
+                          loss_size=(72, 128), say=lambda text: None)
+    full = {r["step"]: r for r in result["rows"] if r["mode"] == "full"}
+    assert full[1]["content"] < full[3]["content"] and full[1]["style"] > full[3]["style"]
+    assert all(r["content"] > 0 and r["style"] > 0 for r in result["rows"])
