@@ -47,7 +47,7 @@ def guided_upsample_graph(guide: Tensor, small_guide: Tensor, src: Tensor, facto
             ridge = eps if a == c else 0.0
             cov[a, c] = cov[c, a] = _box(g[a] * g[c], radius) - mean_i[a] * mean_i[c] + ridge
     cross = [_box(g[a] * src, radius) - mean_i[a] * mean_p for a in range(3)]  # each (N, 3 out, h, w)
-    # the symmetric 3x3 inverse by its adjugate, as runtime.upsample._solve_sym3
+    # the symmetric 3x3 inverse by its adjugate, as runtime.upsample._adjugate_sym3
     m00, m01, m02, m11, m12, m22 = cov[0, 0], cov[0, 1], cov[0, 2], cov[1, 1], cov[1, 2], cov[2, 2]
     inv = {(0, 0): m11 * m22 - m12 * m12, (0, 1): m02 * m12 - m01 * m22, (0, 2): m01 * m12 - m02 * m11,
            (1, 1): m00 * m22 - m02 * m02, (1, 2): m01 * m02 - m00 * m12, (2, 2): m00 * m11 - m01 * m01}

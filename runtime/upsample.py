@@ -34,45 +34,52 @@ def _box(x: np.ndarray, r: int) -> np.ndarray:
     return cv2.blur(x, (2 * r + 1, 2 * r + 1), borderType=cv2.BORDER_REPLICATE)
 
 
+_PAIRS = ((0, 0), (0, 1), (0, 2), (1, 1), (1, 2), (2, 2))  # the guide covariance's upper triangle
+
+
 def guided_coefficients(guide: np.ndarray, src: np.ndarray, radius: int = GUIDED_RADIUS,
                         eps: float = GUIDED_EPS) -> tuple[np.ndarray, np.ndarray]:
     """Box-averaged affine coefficients of ``src`` (h, w, 3) on ``guide`` (h, w, 3), both float32
     in [0, 1]: ``A`` (h, w, 3 out, 3 in) and ``b`` (h, w, 3)."""
     g = guide.astype(np.float32, copy=False)
     p = src.astype(np.float32, copy=False)
-    mean_i = _box(g, radius)
-    mean_p = _box(p, radius)
-    # guide covariance (symmetric 3x3) and guide-source covariance (3 in x 3 out) per pixel
-    cov = np.empty((*g.shape[:2], 3, 3), np.float32)
+    h, w = g.shape[:2]
+    # every windowed mean in one box pass: I (3), p (3), I_a I_c (6), I_a p_o (9)
+    stack = np.empty((h, w, 21), np.float32)
+    stack[..., 0:3], stack[..., 3:6] = g, p
+    for k, (a, c) in enumerate(_PAIRS):
+        stack[..., 6 + k] = g[..., a] * g[..., c]
     for a in range(3):
-        for c in range(a, 3):
-            v = _box(g[..., a] * g[..., c], radius) - mean_i[..., a] * mean_i[..., c]
-            cov[..., a, c] = v
-            cov[..., c, a] = v
-    cov += np.eye(3, dtype=np.float32) * np.float32(eps)
-    cross = np.empty((*g.shape[:2], 3, 3), np.float32)  # [..., in, out]
-    for a in range(3):
-        prod = _box(g[..., a:a + 1] * p, radius)
-        cross[..., a, :] = prod - mean_i[..., a:a + 1] * mean_p
-    coef = _solve_sym3(cov, cross)  # [..., in, out]
-    b = mean_p - np.einsum("hwio,hwi->hwo", coef, mean_i)
-    a_out = np.ascontiguousarray(coef.transpose(0, 1, 3, 2))  # [..., out, in]
-    return _box(a_out.reshape(*g.shape[:2], 9), radius).reshape(a_out.shape), _box(b, radius)
+        stack[..., 12 + 3 * a:15 + 3 * a] = g[..., a:a + 1] * p
+    m = np.ascontiguousarray(np.moveaxis(_box(stack, radius), 2, 0))  # planar: fast arithmetic
+    mean_i, mean_p = m[0:3], m[3:6]
+    cov = {}
+    for k, (a, c) in enumerate(_PAIRS):
+        cov[a, c] = cov[c, a] = m[6 + k] - mean_i[a] * mean_i[c] + (np.float32(eps) if a == c else 0)
+    cross = [[m[12 + 3 * a + o] - mean_i[a] * mean_p[o] for o in range(3)] for a in range(3)]
+    inv = _adjugate_sym3(cov)
+    rdet = 1.0 / (cov[0, 0] * inv[0, 0] + cov[0, 1] * inv[0, 1] + cov[0, 2] * inv[0, 2])
+    coef = np.empty((h, w, 12), np.float32)  # A[o, i] at 3 o + i, then b[o]
+    for o in range(3):
+        b = mean_p[o].copy()
+        for i in range(3):
+            a_oi = (inv[i, 0] * cross[0][o] + inv[i, 1] * cross[1][o] + inv[i, 2] * cross[2][o]) * rdet
+            coef[..., 3 * o + i] = a_oi
+            b -= a_oi * mean_i[i]
+        coef[..., 9 + o] = b
+    smooth = _box(coef, radius)
+    return smooth[..., :9].reshape(h, w, 3, 3), np.ascontiguousarray(smooth[..., 9:])
 
 
-def _solve_sym3(m: np.ndarray, rhs: np.ndarray) -> np.ndarray:
-    """Solve m x = rhs for each pixel's symmetric positive 3x3 ``m`` via the adjugate (vectorised)."""
-    a, b, c = m[..., 0, 0], m[..., 0, 1], m[..., 0, 2]
-    e, f, i = m[..., 1, 1], m[..., 1, 2], m[..., 2, 2]
-    inv = np.empty_like(m)
-    inv[..., 0, 0] = e * i - f * f
-    inv[..., 0, 1] = inv[..., 1, 0] = c * f - b * i
-    inv[..., 0, 2] = inv[..., 2, 0] = b * f - c * e
-    inv[..., 1, 1] = a * i - c * c
-    inv[..., 1, 2] = inv[..., 2, 1] = b * c - a * f
-    inv[..., 2, 2] = a * e - b * b
-    det = a * inv[..., 0, 0] + b * inv[..., 0, 1] + c * inv[..., 0, 2]
-    return np.einsum("hwij,hwjo->hwio", inv, rhs) / det[..., None, None]
+def _adjugate_sym3(m: dict) -> dict:
+    """The adjugate of a symmetric 3x3 matrix of planes ``m[i, j]`` (so m^-1 = adj / det)."""
+    a, b, c = m[0, 0], m[0, 1], m[0, 2]
+    e, f, i = m[1, 1], m[1, 2], m[2, 2]
+    adj = {(0, 0): e * i - f * f, (0, 1): c * f - b * i, (0, 2): b * f - c * e,
+           (1, 1): a * i - c * c, (1, 2): b * c - a * f, (2, 2): a * e - b * b}
+    for r, c_ in list(adj):
+        adj[c_, r] = adj[r, c_]
+    return adj
 
 
 def guided_upsample(guide_full: np.ndarray, src_low: np.ndarray, radius: int = GUIDED_RADIUS,
@@ -88,17 +95,20 @@ def guided_upsample(guide_full: np.ndarray, src_low: np.ndarray, radius: int = G
     src = src_low.astype(np.float32) * scale if src_low.dtype == np.uint8 else src_low
     g_low = guide_low.astype(np.float32) * scale if guide_low.dtype == np.uint8 else guide_low
     a, b = guided_coefficients(g_low, src, radius, eps)
-    # per output channel o, one 4-channel image (A_o0, A_o1, A_o2, b_o): SIMD resize, then a
-    # per-pixel dot product with (guide, 1) as a multiply and a channel sum (cv2.transform)
-    g = cv2.merge([*cv2.split(guide_full.astype(np.float32) * scale), np.ones((height, width), np.float32)])
-    ones = np.ones((1, 4), np.float32)
-    planes = []
+    # at full resolution, per output channel: bilinear-upsampled b (in 8-bit levels) plus the
+    # upsampled A times each guide channel (0..255, so the 1/255 of A and the 255 of the output
+    # cancel), accumulated in place: no full-size 4-channel temporaries
+    guide = [plane.astype(np.float32) for plane in cv2.split(guide_full)]
+    out = []
     for o in range(3):
-        coef = np.ascontiguousarray(np.concatenate([a[:, :, o, :], b[:, :, o:o + 1]], axis=2))
-        up = cv2.resize(coef, (width, height), interpolation=cv2.INTER_LINEAR)
-        planes.append(cv2.transform(cv2.multiply(up, g), ones))
-    out = cv2.merge(planes)
-    return cv2.convertScaleAbs(cv2.max(out, 0.0), alpha=255.0)  # clamp first: Abs would fold negatives
+        acc = cv2.resize(np.ascontiguousarray(b[:, :, o]) * np.float32(255), (width, height),
+                         interpolation=cv2.INTER_LINEAR)
+        for i in range(3):
+            a_oi = cv2.resize(np.ascontiguousarray(a[:, :, o, i]), (width, height),
+                              interpolation=cv2.INTER_LINEAR)
+            cv2.accumulateProduct(a_oi, guide[i], acc)
+        out.append(cv2.convertScaleAbs(cv2.max(acc, 0.0)))  # clamp first: Abs would fold negatives
+    return cv2.merge(out)
 
 
 def upsample(kind: str, guide_full: np.ndarray, src_low: np.ndarray,
