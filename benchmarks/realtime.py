@@ -162,21 +162,30 @@ def run_realtime(model: Path, style: Path, video: Path, out: Path, *, sizes: Seq
 
 
 def _plot(rows: list[dict], path: Path) -> Path:
+    """fps against SSIM: one panel per size, one curve per step through its modes (fastest last)."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    from matplotlib import ticker
 
-    fig, ax = plt.subplots(figsize=(7, 4.5))
-    for (size, step) in sorted({(r["size"], r["step"]) for r in rows}):
-        pts = [r for r in rows if r["size"] == size and r["step"] == step]
-        ax.plot([r["fps"] for r in pts], [r["ssim"] for r in pts], "o", label=f"{size} step {step}")
-        for r in pts:
-            ax.annotate(r["mode"], (r["fps"], r["ssim"]), fontsize=7)
-    ax.set_xscale("log")
-    ax.set_xlabel("fps (2-core CPU, onnxruntime)")
-    ax.set_ylabel("SSIM to per-frame full resolution")
-    ax.legend(fontsize=8)
+    sizes = sorted({r["size"] for r in rows}, key=lambda s: int(s.split("x")[0]))
+    fig, axes = plt.subplots(1, len(sizes), figsize=(6.5 * len(sizes), 4.8), squeeze=False)
+    for ax, size in zip(axes[0], sizes, strict=True):
+        for step in sorted({r["step"] for r in rows if r["size"] == size}):
+            pts = sorted((r for r in rows if r["size"] == size and r["step"] == step), key=lambda r: r["fps"])
+            line, = ax.plot([r["fps"] for r in pts], [r["ssim"] for r in pts], "o-", label=f"step {step}")
+            for r in pts:
+                ax.annotate(r["mode"], (r["fps"], r["ssim"]), fontsize=6, color=line.get_color(),
+                            xytext=(3, 3), textcoords="offset points")
+        ax.set_xscale("log")
+        ax.xaxis.set_major_formatter(ticker.FuncFormatter(lambda v, _: f"{v:g}"))
+        ax.xaxis.set_minor_formatter(ticker.NullFormatter())
+        ax.set_title(size)
+        ax.set_xlabel("fps (onnxruntime, CPU)")
+        ax.set_ylabel("SSIM to per-frame full resolution")
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=8)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)
