@@ -6,7 +6,7 @@ the runtime, no reader/writer threads), SSIM and PSNR to the per-frame full-reso
 the warping error (``benchmarks.flicker``), and the quality suite's VGG content and style losses
 (on ``LOSS_FRAMES`` frames spread over the clip, at 640x360 for every size: VGG-19 on 720p frames
 on a CPU would take longer than the modes themselves). Writes ``realtime_fps_ssim.png`` (one curve
-per size and step) and ``realtime_sheet.png`` (one frame across the modes).
+per size and step) and ``realtime_sheet.jpg`` (one frame across the modes).
 """
 
 from __future__ import annotations
@@ -157,7 +157,7 @@ def run_realtime(model: Path, style: Path, video: Path, out: Path, *, sizes: Seq
                 if size == sizes[0] and step == steps[-1]:
                     sheet[label] = outputs[len(outputs) // 2]
     files = {"plot": str(_plot(rows, out / "realtime_fps_ssim.png")),
-             "sheet": str(_sheet(sheet, out / "realtime_sheet.png"))}
+             "sheet": str(_sheet(sheet, out / "realtime_sheet.jpg"))}
     return {"rows": rows, "frames": frames, "files": files}
 
 
@@ -202,7 +202,8 @@ def _sheet(images: dict[str, np.ndarray], path: Path) -> Path:
     while len(tiles) % 4:
         tiles.append(np.zeros_like(tiles[0]))
     grid = np.vstack([np.hstack(tiles[i:i + 4]) for i in range(0, len(tiles), 4)])
-    cv2.imwrite(str(path), grid)
+    if not cv2.imwrite(str(path), grid, [cv2.IMWRITE_JPEG_QUALITY, 90]):
+        raise OSError(f"could not write {path}")
     return path
 
 

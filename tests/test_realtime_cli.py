@@ -71,7 +71,7 @@ def test_realtime_suite_rows_plot_and_sheet(split1, clip, data_dir, tmp_path):
     assert [r["mode"] for r in rows] == [m[0] for m in MODES]
     assert rows[0]["ssim"] == 1.0 and all(r["ssim"] < 1.0 for r in rows[1:])
     assert all(r["fps"] > 0 and r["warping_error"] >= 0 for r in rows)
-    assert (tmp_path / "realtime_fps_ssim.png").is_file() and (tmp_path / "realtime_sheet.png").is_file()
+    assert (tmp_path / "realtime_fps_ssim.png").is_file() and (tmp_path / "realtime_sheet.jpg").is_file()
     assert markdown_table(rows).count("\n") == len(rows) + 1
     assert all("content" not in r for r in rows)  # no loss network given: no loss columns
 
