@@ -7,7 +7,8 @@ occlusions, things entering) comes from a cheap fresh pass of the current frame 
 lower scale, guided-upsampled), so nothing ghosts. A scene cut forces a keyframe. With
 ``concurrent=True`` the keyframe's inference runs in a worker thread while the frames after it
 are still reprojected from the previous keyframe, so frame times stay even; the new keyframe is
-taken up as soon as it is ready (its flow is still measured from its own input frame).
+taken up as soon as it is ready (its flow is still measured from its own input frame), and each
+in-between frame's fresh pass runs in a second worker while the flow is computed.
 
 ``interval="auto"`` starts a keyframe when the consistent fraction drops below
 ``AUTO_COVERAGE`` or ``AUTO_MAX_INTERVAL`` frames have passed.
