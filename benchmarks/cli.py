@@ -83,10 +83,10 @@ def run(args: argparse.Namespace) -> int:
     budget = QUICK if args.quick else FULL
     threads = args.threads or None
     say = (lambda text: None) if args.quiet else (lambda text: print(text, file=sys.stderr, flush=True))
-    if threads and any(s in suites for s in ("speed", "peers", "quality")):
+    if threads and any(s in suites for s in ("speed", "peers", "quality", "realtime")):
         import torch
 
-        torch.set_num_threads(threads)  # PyTorch rows on the same cores as onnxruntime's
+        torch.set_num_threads(threads)  # PyTorch rows and VGG losses on the same cores as onnxruntime's
 
     start = time.perf_counter()
     style_path = data / "style" / "adain_la_muse.jpg"
@@ -152,10 +152,6 @@ def run(args: argparse.Namespace) -> int:
 
         model = cache.get(ModelSpec("split", "fp32", 5, True))
         sizes = ((360, 640),) if args.quick else ((360, 640), (720, 1280))
-        if threads:
-            import torch
-
-            torch.set_num_threads(threads)  # the VGG losses on the same cores
         results["realtime"] = run_realtime(model, style_path, video, out, sizes=sizes,
                                            steps=(3, 5) if args.quick else (1, 3, 5),
                                            frames=16 if args.quick else 48, threads=threads,

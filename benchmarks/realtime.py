@@ -74,12 +74,12 @@ class _VggLosses:
 
     def _tensor(self, image: np.ndarray, resize: bool = True):
         """BGR uint8 (any size) -> the loss size, RGB; or an RGB float image as it is."""
-        from rlministyler.training.stylize import to_tensor
+        from .quality import _tensor
 
         if resize:
             small = cv2.resize(image, (self.size[1], self.size[0]), interpolation=cv2.INTER_AREA)
             image = small[..., ::-1].astype(np.float32) / 255.0
-        return to_tensor(np.ascontiguousarray(image, dtype=np.float32))
+        return _tensor(image)
 
     def __call__(self, clip: list[np.ndarray], outputs: list[np.ndarray]) -> dict:
         """Mean content loss (to the input frame) and style loss over ``LOSS_FRAMES`` frames."""

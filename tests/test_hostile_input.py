@@ -643,6 +643,12 @@ def baked_model(tmp_path_factory, weights_dir):
     return out
 
 
+def _run_command(model: Path, src: Path, out: Path) -> list[str]:
+    """``rlministyler run MODEL -i SRC -o OUT`` as a child process, quiet, one thread."""
+    return [sys.executable, "-m", "rlministyler", "run", str(model), "-i", str(src), "-o", str(out),
+            "-q", "--threads", "1"]
+
+
 def _frames(path: Path) -> int:
     capture = cv2.VideoCapture(str(path))
     n = 0
@@ -657,20 +663,7 @@ def test_signals_while_finalising_still_leave_a_playable_video(baked_model, tmp_
     src = tiny_video(tmp_path / "in.avi", frames=400, size=(64, 48))
     out = tmp_path / "out.mp4"
     proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "rlministyler",
-            "run",
-            str(baked_model),
-            "-i",
-            str(src),
-            "-o",
-            str(out),
-            "-q",
-            "--threads",
-            "1",
-        ],
+        _run_command(baked_model, src, out),
         cwd=ROOT,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
@@ -700,20 +693,7 @@ def test_signals_while_finalising_still_leave_a_playable_video(baked_model, tmp_
 def test_two_runs_on_one_output_never_corrupt_it(baked_model, tmp_path):
     src = tiny_video(tmp_path / "in.avi", frames=30, size=(64, 48))
     out = tmp_path / "out.mp4"
-    cmd = [
-        sys.executable,
-        "-m",
-        "rlministyler",
-        "run",
-        str(baked_model),
-        "-i",
-        str(src),
-        "-o",
-        str(out),
-        "-q",
-        "--threads",
-        "1",
-    ]
+    cmd = _run_command(baked_model, src, out)
     procs = [
         subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         for _ in range(2)

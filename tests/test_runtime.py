@@ -296,15 +296,21 @@ def test_video_file_stands_in_for_camera(models, video_path, tmp_path, capsys):
     assert "frames in" in capsys.readouterr().out
 
 
-def test_camera_source_reads_frames_with_timestamps(video_path):
-    source = open_source(f"camera:{video_path}")
-    assert source.live and source.count is None and source.fps == 24.0
+def _first_frames(source, count: int) -> list:
+    """The first ``count`` frames of a live source, then close it."""
     frames = []
     for frame in source.frames():
         frames.append(frame)
-        if len(frames) == 6:
+        if len(frames) == count:
             break
     source.close()
+    return frames
+
+
+def test_camera_source_reads_frames_with_timestamps(video_path):
+    source = open_source(f"camera:{video_path}")
+    assert source.live and source.count is None and source.fps == 24.0
+    frames = _first_frames(source, 6)
     gaps = np.diff([f.timestamp for f in frames])
     assert gaps.min() > 0.5 / 24  # paced at the file's frame rate, not as fast as it decodes
 
@@ -313,12 +319,7 @@ def test_camera_file_plays_at_the_asked_rate(video_path):
     """--fps on camera:FILE: the clip stands in for a camera of that rate (a 24 fps clip as 60 fps)."""
     source = open_source(f"camera:{video_path}", fps=60.0)
     assert source.fps == 60.0 and "60 fps" in source.description
-    frames = []
-    for frame in source.frames():
-        frames.append(frame)
-        if len(frames) == 13:
-            break
-    source.close()
+    frames = _first_frames(source, 13)
     span = frames[-1].timestamp - frames[0].timestamp
     assert 0.9 * 12 / 60 < span < 12 / 24  # paced at 60, faster than the file's own 24
 
