@@ -96,21 +96,21 @@ class AuthorsWay:
 
     def __init__(self, checkpoint: str | None, seed: int = 0) -> None:
         import torch
-        from rlministyler.training.stylizer import Stylizer
+        from rlministyler.training.sequence import TorchStylizer
 
         self.torch = torch
-        self.stylizer = Stylizer.from_checkpoint(checkpoint, "cpu")
+        self.stylizer = TorchStylizer.from_checkpoint(checkpoint, "cpu")
         self.generator = torch.Generator().manual_seed(seed)
         self.style = None
 
     def set_style(self, style_rgb: np.ndarray) -> None:
-        from rlministyler.training.stylize import to_tensor
+        from rlministyler.training.sequence import to_tensor
 
         self.style = to_tensor(style_rgb)
 
     def sequence(self, rgb: np.ndarray, steps: int) -> dict[int, np.ndarray]:
         """{t: float RGB} for t = 1..steps; rgb is float RGB with sides multiples of 4."""
-        from rlministyler.training.stylize import to_array, to_tensor
+        from rlministyler.training.sequence import to_array, to_tensor
 
         torch, actor, builder = self.torch, self.stylizer.actor, self.stylizer.builder
         outputs = {}

@@ -46,7 +46,7 @@ def loss_network(calibration: Sequence[Path], log: Callable[[str], None]):
 
 
 def _tensor(rgb: np.ndarray):
-    from rlministyler.training.stylize import to_tensor
+    from rlministyler.training.sequence import to_tensor
 
     return to_tensor(np.ascontiguousarray(rgb, dtype=np.float32))
 
@@ -67,11 +67,10 @@ def run_quality(pairs: Sequence[tuple[Path, Path]], steps: Sequence[int], size: 
                 ) -> tuple[list[dict], list[tuple[str, list[tuple[str, np.ndarray]]]]]:
     """Rows per (method, step, pair) and contact-sheet tiles for the first pairs."""
     import torch
-    from rlministyler.training.stylize import to_array, to_tensor
-    from rlministyler.training.stylizer import Stylizer
+    from rlministyler.training.sequence import TorchStylizer, to_array, to_tensor
 
     vgg = loss_network(calibration, log)
-    ours = Stylizer.from_checkpoint(checkpoint, "cpu")
+    ours = TorchStylizer.from_checkpoint(checkpoint, "cpu")
     rows: list[dict] = []
     sheets = []
     for index, (content_path, style_path) in enumerate(pairs):

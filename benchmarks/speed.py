@@ -116,13 +116,12 @@ def _torch_frame(stylizer, code, x, steps: int) -> None:
 def _torch_rows(plan: SpeedPlan, content: np.ndarray, style_rgb: np.ndarray, checkpoint: str | None,
                 budget: Budget, log: Callable[[str], None]) -> Iterable[dict]:
     import torch
-    from rlministyler.training.stylize import to_tensor
-    from rlministyler.training.stylizer import Stylizer
+    from rlministyler.training.sequence import TorchStylizer, to_tensor
 
     devices = ["cpu"] + (["cuda"] if torch.cuda.is_available() else [])
     sizes, steps = plan.torch
     for device in devices:
-        stylizer = Stylizer.from_checkpoint(checkpoint, device)
+        stylizer = TorchStylizer.from_checkpoint(checkpoint, device)
         precision = "fp32"
         if device == "cuda":
             stylizer.actor.half()

@@ -16,12 +16,10 @@ import numpy as np
 import onnx
 import torch
 from rlministyler.training.model import Actor, Builder, load_pair
-from rlministyler.training.stylize import to_tensor
-from rlministyler.training.stylizer import MAX_STEPS, MIN_SIZE, MULTIPLE
+from rlministyler.training.sequence import MAX_STEPS, MIN_SIZE, MULTIPLE, to_tensor
 from rlministyler.training.weights import resolve_checkpoint_dir, sha256_of, verify_official
 
 from rlministyler import __version__
-from rlministyler.constants import REWRITES
 from rlministyler.contract import (
     FORMAT,
     FORMAT_VERSION,
@@ -35,6 +33,7 @@ from rlministyler.contract import (
     Verification,
 )
 from rlministyler.errors import UserError
+from rlministyler.spec import REWRITES
 
 from .graphs import (
     STYLE_CHANNELS,
@@ -191,18 +190,6 @@ def _set_metadata(model: onnx.ModelProto, meta: ExportMetadata) -> None:
         entry = model.metadata_props.add()
         entry.key, entry.value = f"{METADATA_KEY}.{key}", str(getattr(meta, key))
     model.producer_name, model.producer_version = "rlministyler", __version__
-
-
-def read_metadata(path: str | Path) -> dict:
-    """The export metadata stored in an ONNX file (or its JSON sidecar)."""
-    path = Path(path)
-    if path.suffix == ".json":
-        return json.loads(path.read_text())
-    model = onnx.load(str(path), load_external_data=False)
-    for entry in model.metadata_props:
-        if entry.key == METADATA_KEY:
-            return json.loads(entry.value)
-    raise UserError(f"{path} has no rlministyler metadata: not a model exported by rlministyler")
 
 
 def _read_rgb(path: Path, shorter: int) -> np.ndarray:
@@ -499,7 +486,7 @@ def _verify(result: ExportResult, models: dict[str, onnx.ModelProto], opts: Expo
             actor: Actor, builder: Builder, content: np.ndarray, style: np.ndarray, log) -> None:
     """Run the ONNX model(s) in onnxruntime and the PyTorch sequence on the same pair; compare."""
     import onnxruntime as ort
-    from rlministyler.training.stylizer import Stylizer
+    from rlministyler.training.sequence import TorchStylizer
 
     so = ort.SessionOptions()
     so.log_severity_level = 3
@@ -510,7 +497,7 @@ def _verify(result: ExportResult, models: dict[str, onnx.ModelProto], opts: Expo
     names = [o.name for o in main.get_outputs()]
     got = dict(zip(names, main.run(names, feeds), strict=True))
 
-    stylizer = Stylizer(actor, builder, "cpu")
+    stylizer = TorchStylizer(actor, builder, "cpu")
     steps = range(1, opts.steps + 1) if opts.all_steps else [opts.steps]
     ref = stylizer.sequence(torch.from_numpy(c), torch.from_numpy(s), steps=steps)
     tol = TOLERANCE[opts.precision]

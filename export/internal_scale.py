@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import torch
 from rlministyler.runtime.upsample import GUIDED_EPS, GUIDED_RADIUS
-from rlministyler.training.stylizer import MIN_SIZE, MULTIPLE
+from rlministyler.training.sequence import MIN_SIZE, MULTIPLE
 from torch import Tensor, nn
 from torch.nn import functional as F
 
@@ -121,7 +121,7 @@ def verify_internal_scale(models: dict, opts, actor, builder, log) -> dict:
     import numpy as np
     import onnxruntime as ort
     from rlministyler.runtime.upsample import upsample
-    from rlministyler.training.stylizer import Stylizer
+    from rlministyler.training.sequence import TorchStylizer
 
     from .exporter import _read_rgb, _style_feeds, _synthetic_pair
     from .targets import VARIANTS
@@ -152,7 +152,7 @@ def verify_internal_scale(models: dict, opts, actor, builder, log) -> dict:
     got = dict(zip(names, main.run(names, feeds), strict=True))
     steps = list(range(1, opts.steps + 1)) if opts.all_steps else [opts.steps]
     with torch.inference_mode():
-        ref = Stylizer(actor, builder, "cpu").sequence(torch.from_numpy(nchw(small)),
+        ref = TorchStylizer(actor, builder, "cpu").sequence(torch.from_numpy(nchw(small)),
                                                        torch.from_numpy(nchw(style)), steps=steps)
     report, failures = {}, []
     for name, t in zip(names, steps, strict=True):

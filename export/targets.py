@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from rlministyler.constants import REWRITES
+from rlministyler.spec import REWRITES
 
 STYLE_FIELDS = ("f1_mean", "f1_std", "f2_mean", "f2_std", "w1", "b1", "w2", "b2", "w12", "b12", "w13", "b13")
 STYLE_TENSORS = tuple(f"style_{name}" for name in STYLE_FIELDS)

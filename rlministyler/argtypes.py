@@ -1,12 +1,12 @@
 """The argparse pieces every subcommand shares: a parser with one-line errors and the value types
-(steps, counts, rewrites), with the bounds from :mod:`rlministyler.constants`."""
+(steps, counts, rewrites), with the bounds from :mod:`rlministyler.spec`."""
 
 from __future__ import annotations
 
 import argparse
 import math
 
-from .constants import MAX_STEPS, REWRITES
+from . import spec
 
 
 class Parser(argparse.ArgumentParser):
@@ -20,7 +20,7 @@ def parse_steps(text: str) -> list[int]:
     """``5``, ``1,5,10``, ``1-10``, ``3-5,10`` or ``all`` (= 1-10); each step in 1..64."""
     text = text.strip().lower()
     if text == "all":
-        return list(range(1, 11))
+        return list(spec.ALL_STEPS)
     steps: set[int] = set()
     try:
         for part in text.split(","):
@@ -39,8 +39,9 @@ def parse_steps(text: str) -> list[int]:
 
 
 def check_step(value: int) -> int:
-    if not 1 <= value <= MAX_STEPS:
-        raise argparse.ArgumentTypeError(f"step {value} is out of range: steps go from 1 to {MAX_STEPS}")
+    problem = spec.step_error(value)
+    if problem:
+        raise argparse.ArgumentTypeError(problem)
     return value
 
 
@@ -78,8 +79,9 @@ def positive_int(text: str) -> int:
 def rewrites(text: str) -> tuple[str, ...]:
     names = () if text.strip().lower() == "none" else tuple(t.strip() for t in text.split(",") if t.strip())
     for name in names:
-        if name not in REWRITES:
-            raise argparse.ArgumentTypeError(f"unknown rewrite {name!r}: use {', '.join(REWRITES)} or none")
+        if name not in spec.REWRITES:
+            raise argparse.ArgumentTypeError(
+                f"unknown rewrite {name!r}: use {', '.join(spec.REWRITES)} or none")
     return names
 
 
@@ -124,3 +126,20 @@ def fourcc(text: str) -> str:
     if len(text) != 4 or not all(32 <= ord(c) < 127 for c in text):
         raise argparse.ArgumentTypeError(f"{text!r}: a codec is four characters, e.g. mp4v, MJPG, avc1, VP80")
     return text
+
+
+def keyframe_interval(text: str) -> int | str:
+    """``N`` (1 = every frame) or ``auto``."""
+    try:
+        return spec.parse_keyframe_interval(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def network_scale(text: str) -> float:
+    """The runtime's network scale, in spec.MIN_SCALE..spec.MAX_SCALE."""
+    value = positive_float(text)
+    problem = spec.scale_error(value)
+    if problem:
+        raise argparse.ArgumentTypeError(problem.replace("--scale ", ""))
+    return value

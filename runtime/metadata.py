@@ -1,5 +1,7 @@
-"""What the runtime acts on in an exported model's metadata (the contract itself, keys, types and
-versions, is :mod:`rlministyler.contract`)."""
+"""The one reader of an exported model's metadata: from a file (inside the .onnx, else its JSON
+sidecar) or from an onnxruntime session, always through the contract
+(:mod:`rlministyler.contract`: keys, types and versions), into :class:`ModelInfo`, the typed view
+the runtime, the web builder and the tests act on. No torch; ``onnx`` only to read a file."""
 
 from __future__ import annotations
 
@@ -9,12 +11,13 @@ from pathlib import Path
 from rlministyler.contract import METADATA_KEY, ExportMetadata, loads
 from rlministyler.errors import UserError
 
-__all__ = ["METADATA_KEY", "ModelInfo", "from_session_metadata", "parse"]
+__all__ = ["METADATA_KEY", "ModelInfo", "from_session_metadata", "model_info", "read_export_metadata",
+           "read_metadata", "read_model_info"]
 
 
 @dataclass(frozen=True)
 class ModelInfo:
-    """The parts of the export metadata the runtime acts on."""
+    """The parts of the export metadata the runtime and the page act on."""
 
     path: Path
     variant: str
@@ -30,7 +33,8 @@ class ModelInfo:
     style_inputs: tuple[str, ...]
     style_outputs: tuple[str, ...]
     style_file: str | None
-    raw: dict
+    style_static_size: tuple[int, int] | None  # a static `style` input (Barracuda): (height, width)
+    metadata: ExportMetadata
 
     @property
     def needs_style(self) -> bool:
@@ -47,7 +51,15 @@ class ModelInfo:
         return f"{self.path.name}: {self.variant} model, {steps}, {self.precision}, {size}{style}"
 
 
-def parse(meta: dict | ExportMetadata, path: Path) -> ModelInfo:
+def _style_static_size(meta: ExportMetadata) -> tuple[int, int] | None:
+    tensors = [*meta.inputs, *(meta.style_encoder.inputs if meta.style_encoder else ())]
+    for tensor in tensors:
+        if tensor.name == "style" and all(isinstance(d, int) for d in tensor.shape[2:]):
+            return int(tensor.shape[2]), int(tensor.shape[3])
+    return None
+
+
+def model_info(meta: dict | ExportMetadata, path: Path) -> ModelInfo:
     """Check ``meta`` against the contract and pull out what the runtime needs."""
     if not isinstance(meta, ExportMetadata):
         meta = ExportMetadata.from_dict(meta, path)
@@ -65,19 +77,53 @@ def parse(meta: dict | ExportMetadata, path: Path) -> ModelInfo:
         style_encoder=path.with_name(meta.files.style_encoder) if meta.files.style_encoder else None,
         style_inputs=tuple(t.name for t in encoder.inputs) if encoder else (),
         style_outputs=tuple(t.name for t in encoder.outputs) if encoder else (),
-        style_file=meta.style_file, raw=meta.to_dict())
+        style_file=meta.style_file, style_static_size=_style_static_size(meta), metadata=meta)
+
+
+def _sidecar_text(path: Path) -> str:
+    sidecar = path.with_suffix(".json")
+    if not sidecar.is_file():
+        raise UserError(f"{path} has no rlministyler metadata: not a model exported by rlministyler")
+    try:
+        return sidecar.read_text()
+    except OSError as exc:
+        raise UserError(f"cannot read {sidecar}: {exc.strerror}") from None
 
 
 def from_session_metadata(custom: dict[str, str], path: Path) -> ModelInfo:
     """ModelInfo from ``InferenceSession.get_modelmeta().custom_metadata_map``; the JSON sidecar
     next to the model is the fallback for files whose metadata was stripped."""
     text = custom.get(METADATA_KEY)
-    if text is None:
-        sidecar = path.with_suffix(".json")
-        if not sidecar.is_file():
-            raise UserError(f"{path} has no rlministyler metadata: not a model exported by rlministyler")
+    return model_info(loads(text if text is not None else _sidecar_text(path), path), path)
+
+
+def read_export_metadata(path: str | Path) -> ExportMetadata:
+    """The checked metadata of ``path``: a ``.json`` sidecar, or an ``.onnx`` file (its metadata,
+    else the sidecar beside it)."""
+    path = Path(path)
+    if not path.is_file():
+        raise UserError(f"model not found: {path}")
+    if path.suffix.lower() == ".json":
         try:
-            text = sidecar.read_text()
+            return loads(path.read_text(), path)
         except OSError as exc:
-            raise UserError(f"cannot read {sidecar}: {exc.strerror}") from None
-    return parse(loads(text, path), path)
+            raise UserError(f"cannot read {path}: {exc.strerror}") from None
+    import onnx
+
+    try:
+        model = onnx.load(str(path), load_external_data=False)
+    except Exception as exc:  # onnx raises DecodeError, ValueError, ... for a corrupt file
+        raise UserError(f"{path} is not a readable ONNX model ({type(exc).__name__})") from None
+    text = next((p.value for p in model.metadata_props if p.key == METADATA_KEY), None)
+    return loads(text if text is not None else _sidecar_text(path), path)
+
+
+def read_metadata(path: str | Path) -> dict:
+    """:func:`read_export_metadata` as the JSON object it is stored as."""
+    return read_export_metadata(path).to_dict()
+
+
+def read_model_info(path: str | Path) -> ModelInfo:
+    """:class:`ModelInfo` of the model file ``path``."""
+    path = Path(path)
+    return model_info(read_export_metadata(path), path)

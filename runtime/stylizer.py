@@ -201,7 +201,7 @@ class Stylizer:
                 raise UserError("a style must be an HxWx3 uint8 image")
             rgb = (image[..., ::-1] if bgr else image).astype(np.float32) / np.float32(255)
         name = name or f"style{id(image)}"
-        static = self._static_style_size()
+        static = self.info.style_static_size
         if static:
             rgb = cv2.resize(rgb, (static[1], static[0]), interpolation=cv2.INTER_AREA)
         elif self.style_size:
@@ -215,13 +215,6 @@ class Stylizer:
         values = self.style_session.run(None, {self.info.style_inputs[0]: tensor})
         names = [o.name for o in self.style_session.get_outputs()]
         return Style(name, dict(zip(names, values, strict=True)))
-
-    def _static_style_size(self) -> tuple[int, int] | None:
-        specs = self.info.raw.get("inputs", []) + self.info.raw.get("style_encoder", {}).get("inputs", [])
-        for spec in specs:
-            if spec["name"] == "style" and all(isinstance(d, int) for d in spec["shape"][2:]):
-                return int(spec["shape"][2]), int(spec["shape"][3])
-        return None
 
     def set_style(self, image: np.ndarray | str | Path, *, bgr: bool = False) -> Style:
         """Encode ``image`` and use it from the next frame on."""

@@ -24,7 +24,7 @@ import numpy as np
 from rlministyler.errors import UserError
 from rlministyler.images import read_image, resize_shorter
 
-from .metadata import METADATA_KEY, ModelInfo, parse
+from .metadata import ModelInfo, read_model_info
 from .stylizer import DEFAULT_STYLE_SIZE, prune_to_output
 
 SITE_FORMAT = "rlministyler-web"
@@ -111,25 +111,6 @@ def _version(package_dir: Path) -> str:
         return "?"
 
 
-def read_model_info(path: Path) -> ModelInfo:
-    """The export metadata of ``path`` (inside the .onnx, else the JSON sidecar)."""
-    import onnx
-
-    if not path.is_file():
-        raise UserError(f"model not found: {path}")
-    try:
-        model = onnx.load(str(path), load_external_data=False)
-    except Exception as exc:  # onnx raises DecodeError, ValueError, ... for a corrupt file
-        raise UserError(f"{path} is not a readable ONNX model ({type(exc).__name__})") from None
-    text = next((p.value for p in model.metadata_props if p.key == METADATA_KEY), None)
-    if text is None and path.with_suffix(".json").is_file():
-        text = path.with_suffix(".json").read_text()
-    if text is None:
-        raise UserError(f"{path} has no rlministyler metadata: not a model exported by rlministyler")
-    from rlministyler.contract import loads  # size, JSON, nesting and every field checked, by name
-    return parse(loads(text, path), path)
-
-
 def _choose_steps(info: ModelInfo, steps: Sequence[int] | None) -> list[int]:
     held = sorted(info.outputs)
     if not steps:
@@ -142,14 +123,6 @@ def _choose_steps(info: ModelInfo, steps: Sequence[int] | None) -> list[int]:
         raise UserError(f"--steps: {info.path.name} was exported for step {info.steps} only; export with "
                         f"--all-steps --steps {max(*wrong, info.steps)} to choose the step in the page")
     return sorted(set(steps))
-
-
-def _style_static_size(info: ModelInfo) -> tuple[int, int] | None:
-    specs = info.raw.get("inputs", []) + info.raw.get("style_encoder", {}).get("inputs", [])
-    for spec in specs:
-        if spec["name"] == "style" and all(isinstance(d, int) for d in spec["shape"][2:]):
-            return int(spec["shape"][2]), int(spec["shape"][3])
-    return None
 
 
 def _write_style(src: Path, dest: Path, static: tuple[int, int] | None, style_size: int,
@@ -225,7 +198,7 @@ def build_site(model: str | Path, output: str | Path, *, styles: Sequence[str | 
         encoder_file = "models/style_encoder.onnx"
         shutil.copyfile(encoder, site / encoder_file)
 
-    static_style = _style_static_size(info)
+    static_style = info.style_static_size
     site_styles = []
     for index, style in enumerate(style_paths):
         dest = f"styles/{index + 1:02d}_{style.stem}.png"

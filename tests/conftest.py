@@ -34,9 +34,9 @@ def data_dir() -> Path:
 
 @pytest.fixture(scope="session")
 def stylizer(weights_dir):
-    from rlministyler.training.stylizer import Stylizer
+    from rlministyler.training.sequence import TorchStylizer
 
-    return Stylizer.from_checkpoint(weights_dir, "cpu")
+    return TorchStylizer.from_checkpoint(weights_dir, "cpu")
 
 
 def load_reference(case: str) -> dict[str, np.ndarray]:

@@ -56,7 +56,7 @@ def test_single_output_file_matches_the_api(small_inputs, tmp_path, env, stylize
     assert str(out) in proc.stdout
     written = read_image(out)
     assert written.shape == (70, 93, 3)
-    from rlministyler.training.stylize import to_array, to_tensor
+    from rlministyler.training.sequence import to_array, to_tensor
 
     expected = to_array(stylizer.sequence(to_tensor(read_image(small_inputs / "chicago.png")),
                                           to_tensor(read_image(small_inputs / "mondrian.bmp")),

@@ -14,9 +14,10 @@ import onnxruntime as ort
 import pytest
 import torch
 from rlministyler.export import exporter
-from rlministyler.export.exporter import ExportOptions, export_model, read_metadata
+from rlministyler.export.exporter import ExportOptions, export_model
 from rlministyler.export.graphs import STYLE_TENSORS
 from rlministyler.export.unity_check import check_model, format_report
+from rlministyler.runtime.metadata import read_metadata
 
 from rlministyler.errors import UserError
 from rlministyler.images import read_image
@@ -105,7 +106,7 @@ def test_baked_has_no_style_input_and_fewer_nodes(exported, images, stylizer):
     meta = read_metadata(baked.files[0])
     assert meta["style_file"] == images[1].name and len(meta["style_sha256"]) == 64
     ref = load_reference("a")
-    from rlministyler.training.stylize import to_tensor
+    from rlministyler.training.sequence import to_tensor
 
     from rlministyler.images import read_image, resize_shorter
 
@@ -462,13 +463,13 @@ def test_depthwise_groups_are_the_same_layers():
 
 
 def test_cli_knows_every_rewrite(weights_dir):
-    """The rewrite names live in rlministyler.constants (so --help needs no torch); every one of them is
+    """The rewrite names live in rlministyler.spec (so --help needs no torch); every one of them is
     a rewrite the exporter applies, and the CLI accepts them all."""
     from rlministyler.export.graphs import apply_rewrites
     from rlministyler.training.model import load_pair
 
     from rlministyler.argtypes import rewrites as _rewrites
-    from rlministyler.constants import REWRITES
+    from rlministyler.spec import REWRITES
 
     actor, builder = load_pair(weights_dir)
     with torch.no_grad():

@@ -307,8 +307,7 @@ def test_bad_fourcc_and_bench_output_are_one_line(tmp_path, capsys):
 def test_malformed_model_metadata_is_one_line(tmp_path, meta):
     onnx = pytest.importorskip("onnx")
     from onnx import TensorProto, helper
-    from rlministyler.runtime.metadata import from_session_metadata
-    from rlministyler.runtime.web import read_model_info
+    from rlministyler.runtime.metadata import from_session_metadata, read_model_info
 
     from rlministyler.contract import METADATA_KEY
 

@@ -82,7 +82,7 @@ def cli(*args: str | Path) -> int:
 def test_matches_pytorch_stylize(models, style_path, content_bgr, stylizer):
     """The runtime's pad/crop and style encoding reproduce `rlministyler stylize` to 8-bit rounding."""
     import torch
-    from rlministyler.training.stylize import to_array, to_tensor
+    from rlministyler.training.sequence import to_array, to_tensor
 
     rgb = content_bgr[..., ::-1].astype(np.float32) / 255
     from rlministyler.images import read_image, resize_shorter, to_uint8

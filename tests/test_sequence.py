@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
-from rlministyler.training.stylize import to_tensor
+from rlministyler.training.sequence import to_tensor
 from torch.nn import functional as F
 
 from rlministyler.errors import UserError
@@ -131,9 +131,9 @@ def test_three_dim_input_is_accepted(stylizer, pair):
 
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="no CUDA device")
 def test_cuda_matches_cpu(stylizer, pair, weights_dir):
-    from rlministyler.training.stylizer import Stylizer
+    from rlministyler.training.sequence import TorchStylizer
 
-    gpu = Stylizer.from_checkpoint(weights_dir, "cuda")
+    gpu = TorchStylizer.from_checkpoint(weights_dir, "cuda")
     content, style = pair
     a = gpu.sequence(content, style, steps=[5])[5].cpu()
     b = stylizer.sequence(content, style, steps=[5])[5]
@@ -143,7 +143,7 @@ def test_cuda_matches_cpu(stylizer, pair, weights_dir):
 def test_cuda_request_without_cuda_is_a_clear_error():
     if torch.cuda.is_available():
         pytest.skip("CUDA is available here")
-    from rlministyler.training.stylizer import resolve_device
+    from rlministyler.training.sequence import resolve_device
 
     with pytest.raises(UserError, match="CUDA is not available"):
         resolve_device("cuda")

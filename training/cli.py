@@ -64,7 +64,7 @@ examples:
 
 
 def _run_stylize(args: argparse.Namespace) -> int:
-    from .stylize import run
+    from .stylize_command import run
 
     return run(args)
 

@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 import torch
 from rlministyler.training.model import Actor, Builder, load_pair
-from rlministyler.training.stylizer import resolve_device
+from rlministyler.training.sequence import resolve_device
 
 from rlministyler.errors import UserError
 from rlministyler.images import write_image

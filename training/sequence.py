@@ -1,6 +1,6 @@
 """The sequence API: one call runs actor and builder step after step for a content and a style.
 
-    stylizer = Stylizer.from_checkpoint("../shared/weights/rlministyler")
+    stylizer = TorchStylizer.from_checkpoint("../shared/weights/rlministyler")
     outputs = stylizer.sequence(content, style, steps=[1, 5, 10])   # {1: tensor, 5: ..., 10: ...}
 
 Inputs are float RGB tensors in [0, 1], (3, H, W) or (N, 3, H, W), any size of at least 8x8.
@@ -13,17 +13,28 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable, Iterator, Sequence
 
+import numpy as np
 import torch
 from torch import Tensor
 from torch.nn import functional as F
 
-from rlministyler.constants import MAX_STEPS, MIN_SIZE, SIZE_MULTIPLE
 from rlministyler.errors import UserError
+from rlministyler.spec import MAX_STEPS, MIN_SIZE, SIZE_MULTIPLE
 
 from .model import Actor, Builder, StyleCode, load_pair
 from .weights import resolve_checkpoint_dir
 
 MULTIPLE = SIZE_MULTIPLE
+
+
+def to_tensor(rgb: np.ndarray) -> torch.Tensor:
+    """(H, W, 3) float array -> (1, 3, H, W) tensor."""
+    return torch.from_numpy(np.ascontiguousarray(rgb.transpose(2, 0, 1))).unsqueeze(0)
+
+
+def to_array(x: torch.Tensor) -> np.ndarray:
+    """(1, 3, H, W) or (3, H, W) tensor -> (H, W, 3) float array (not clamped)."""
+    return x.detach().float().cpu().reshape(-1, *x.shape[-2:]).permute(1, 2, 0).numpy()
 
 
 def resolve_device(name: str | None) -> torch.device:
@@ -78,8 +89,9 @@ def _as_batch(x: Tensor, what: str) -> Tensor:
     return x
 
 
-class Stylizer:
-    """Actor + builder on one device, with the RLMiniStyler step sequence."""
+class TorchStylizer:
+    """Actor + builder in PyTorch on one device, with the RLMiniStyler step sequence (the ONNX
+    player is :class:`rlministyler.runtime.Stylizer`)."""
 
     def __init__(self, actor: Actor, builder: Builder, device: str | torch.device | None = "cpu"):
         self.device = device if isinstance(device, torch.device) else resolve_device(device)
@@ -88,7 +100,7 @@ class Stylizer:
 
     @classmethod
     def from_checkpoint(cls, directory: str | os.PathLike | None = None,
-                        device: str | torch.device | None = "cpu") -> Stylizer:
+                        device: str | torch.device | None = "cpu") -> TorchStylizer:
         """Load from ``directory``, else $RLMINISTYLER_CHECKPOINT, else the download cache."""
         actor, builder = load_pair(resolve_checkpoint_dir(directory))
         return cls(actor, builder, device)

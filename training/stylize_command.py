@@ -6,7 +6,6 @@ import argparse
 import time
 from pathlib import Path
 
-import numpy as np
 import torch
 
 from rlministyler.errors import UserError
@@ -14,17 +13,7 @@ from rlministyler.images import WRITE_EXTENSIONS, check_writable, read_image, re
 from rlministyler.safety import refuse_overlap
 from rlministyler.sheet import contact_sheet
 
-from .stylizer import Stylizer, check_steps
-
-
-def to_tensor(rgb: np.ndarray) -> torch.Tensor:
-    """(H, W, 3) float array -> (1, 3, H, W) tensor."""
-    return torch.from_numpy(np.ascontiguousarray(rgb.transpose(2, 0, 1))).unsqueeze(0)
-
-
-def to_array(x: torch.Tensor) -> np.ndarray:
-    """(1, 3, H, W) or (3, H, W) tensor -> (H, W, 3) float array (not clamped)."""
-    return x.detach().float().cpu().reshape(-1, *x.shape[-2:]).permute(1, 2, 0).numpy()
+from .sequence import TorchStylizer, check_steps, to_array, to_tensor
 
 
 def plan_outputs(contents: list[Path], steps: list[int], out: Path, sheet: bool
@@ -66,7 +55,7 @@ def run(args: argparse.Namespace) -> int:
     files, sheets = plan_outputs(contents, steps, Path(args.output), args.sheet)
     refuse_overlap([("-o", p) for p in [*files.values(), *sheets.values()]], inputs)
 
-    stylizer = Stylizer.from_checkpoint(args.checkpoint, args.device)
+    stylizer = TorchStylizer.from_checkpoint(args.checkpoint, args.device)
     from tqdm import tqdm
 
     start = time.perf_counter()
