@@ -102,6 +102,11 @@ def make_session(model: bytes | str, choice: ProviderChoice, options: ort.Sessio
         raise UserError(f"onnxruntime cannot load the model: {first[:300]}") from None
 
 
+def cpu_session(model: bytes | str, threads: int | None = None) -> ort.InferenceSession:
+    """A quiet CPU session with full graph optimisation: for checks, calibration and benchmarks."""
+    return make_session(model, ProviderChoice("cpu", [ORT_NAMES["cpu"]], []), session_options(threads))
+
+
 def choose(requested: str, model: bytes | str, device_id: int = 0, threads: int | None = None,
            cache_dir: Path | None = None) -> tuple[ProviderChoice, ort.InferenceSession]:
     """Probe providers in order (auto: TensorRT, CUDA, CPU) and return the first that works.
