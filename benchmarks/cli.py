@@ -9,6 +9,7 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from rlministyler import spec
 from rlministyler.errors import UserError
 
 if TYPE_CHECKING:
@@ -94,7 +95,7 @@ def run(args: argparse.Namespace) -> int:
     content_path = data / "content" / "adain_golden_gate.jpg"
     content_path = content_path if content_path.is_file() else contents[0]
     content_bgr = cv2.imread(str(content_path))
-    style_rgb = resize_shorter(read_image(style_path), 256)
+    style_rgb = resize_shorter(read_image(style_path), spec.STYLE_SIZE)
     cache = ModelCache(Path(args.models) if args.models else out / "models", style_path, contents[:4],
                        args.checkpoint)
     machine = machine_info(measure_peak=not args.quick)
@@ -254,7 +255,7 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     b.add_argument("--suite", default="speed,quality,temporal,peers", metavar="LIST",
                    help="some of speed,quality,temporal,peers,web,realtime (default: the first four)")
     b.add_argument("--quick", action="store_true", help="a small grid that finishes in about two minutes")
-    b.add_argument("--provider", choices=("auto", "cpu", "cuda", "tensorrt"), default="auto",
+    b.add_argument("--provider", choices=spec.PROVIDERS, default="auto",
                    help="onnxruntime provider for the speed suite (default auto)")
     b.add_argument("--threads", type=non_negative, default=0, metavar="N",
                    help="CPU threads for onnxruntime, ours and Magenta alike (default 0: onnxruntime's)")

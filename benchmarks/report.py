@@ -195,7 +195,3 @@ def _save(fig, path: Path) -> str:
 
     plt.close(fig)
     return path.name
-
-
-def finite_positive(value) -> bool:
-    return isinstance(value, (int, float)) and bool(np.isfinite(value)) and value > 0

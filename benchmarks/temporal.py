@@ -10,6 +10,7 @@ import cv2
 import numpy as np
 
 from rlministyler.errors import UserError
+from rlministyler.spec import STYLE_SIZE
 
 from .flicker import apply_filter, instability, noisy_copies, reference_flows, warping_error
 
@@ -73,7 +74,7 @@ def run_temporal(model: Path, style_path: Path, video: Path, steps: Sequence[int
     if authors is not None:
         from rlministyler.images import read_image, resize_shorter
 
-        authors.set_style(resize_shorter(read_image(style_path), 256))
+        authors.set_style(resize_shorter(read_image(style_path), STYLE_SIZE))
         step = authors_step or min(steps)
 
         def run(frame: np.ndarray) -> np.ndarray:

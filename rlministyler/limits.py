@@ -123,12 +123,6 @@ def check_threads(n: int) -> int:
     return n
 
 
-def check_fps(value: float, what: str = "--fps") -> float:
-    if not math.isfinite(value) or not 0 < value <= MAX_FPS:
-        raise UserError(f"{what} {value:g}: expected a frame rate above 0 and at most {MAX_FPS:g}")
-    return value
-
-
 def check_export_size(h: int, w: int) -> None:
     if h > MAX_EXPORT_SIDE or w > MAX_EXPORT_SIDE or h * w > MAX_EXPORT_PIXELS:
         raise UserError(f"--size {h}x{w}: too large to trace and verify (at most {MAX_EXPORT_SIDE} a "

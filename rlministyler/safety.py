@@ -93,8 +93,6 @@ def refuse_overlap(outputs: Iterable[tuple[str, str | os.PathLike | None]],
                     m = re.fullmatch(_to_regex(in_real.name), out_real.name)
                     if m or out_real == in_real.parent:
                         _refuse(out_role, out, in_role, inp, "one of its frames")
-                if _inside(in_real.parent, out_real) and not out_is_pattern and Path(out).is_dir():
-                    pass
                 continue
             if out_is_pattern:
                 folder = out_real.parent
@@ -108,10 +106,6 @@ def refuse_overlap(outputs: Iterable[tuple[str, str | os.PathLike | None]],
                 _refuse(out_role, out, in_role, inp, "it")
             if Path(inp).is_dir() and _inside(out_real, in_real):
                 _refuse(out_role, out, in_role, inp, "a file inside it")
-            if Path(out).is_dir() and Path(inp).is_file() and out_real == in_real.parent:
-                # a directory output writes <name>.png beside the inputs: refuse only a collision
-                # of the names the caller will write; callers pass exact files where they know them
-                pass
 
 
 def refuse_inputs_inside(role: str, folder: str | os.PathLike,

@@ -1,7 +1,8 @@
 """The direction of imports, read from the source of every module (function-level imports included):
 runtime alone (no torch, training, export); training alone; export may use training and, to verify
-what it writes against the player's own code (the guided upsampler), the torch-free runtime;
-benchmarks anything."""
+what it writes against the player's own code (the guided upsampler), the torch-free runtime; web
+(the site builder) the torch-free runtime; benchmarks anything. And no import loop among the
+project's modules, function-level imports included."""
 
 from __future__ import annotations
 
@@ -11,16 +12,19 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-PACKAGES = ("training", "export", "runtime", "benchmarks")
+PACKAGES = ("training", "export", "runtime", "web", "benchmarks")
 # what each folder's modules must not import (module name prefixes)
 FORBIDDEN = {
-    "runtime": ("torch", "rlministyler.training", "rlministyler.export", "rlministyler.benchmarks"),
-    "training": ("rlministyler.export", "rlministyler.runtime", "rlministyler.benchmarks"),
-    "export": ("rlministyler.benchmarks",),
+    "runtime": ("torch", "rlministyler.training", "rlministyler.export", "rlministyler.benchmarks",
+                "rlministyler.web"),
+    "training": ("rlministyler.export", "rlministyler.runtime", "rlministyler.benchmarks",
+                 "rlministyler.web"),
+    "export": ("rlministyler.benchmarks", "rlministyler.web"),
+    "web": ("torch", "rlministyler.training", "rlministyler.export", "rlministyler.benchmarks"),
     "benchmarks": (),
     "rlministyler": (),  # the front door; its torch-free import is tested in test_layout
 }
-OLD_NAMES = tuple(f"{p}" for p in PACKAGES)  # the pre-namespace top-level names
+OLD_NAMES = ("training", "export", "runtime", "benchmarks")  # the pre-namespace top-level names
 
 
 def _package_of(path: Path) -> str:
@@ -90,3 +94,89 @@ def test_the_rule_catches_a_wrong_arrow(package, source, expect, monkeypatch, tm
 def test_relative_imports_resolve_to_their_package():
     names = dict((n, line) for line, n in _imports(ROOT / "runtime" / "player.py"))
     assert any(n.startswith("rlministyler.runtime.") for n in names)
+
+
+def _module_name(path: Path, root: Path) -> str:
+    """The import name of the module at ``path`` (a package's ``__init__`` is the package)."""
+    parts = list(path.relative_to(root).with_suffix("").parts)
+    if parts[0] != "rlministyler":
+        parts.insert(0, "rlministyler")
+    if parts[-1] == "__init__":
+        parts.pop()
+    return ".".join(parts)
+
+
+def _import_graph(root: Path, modules: list[Path]) -> dict[str, set[str]]:
+    """Module -> the project modules it imports. ``from P import x`` points at ``P.x`` when that is
+    a module, else at ``P``."""
+    names = {_module_name(p, root): p for p in modules}
+    graph: dict[str, set[str]] = {name: set() for name in names}
+    for name, path in names.items():
+        for node in ast.walk(ast.parse(path.read_text(), str(path))):
+            if isinstance(node, ast.Import):
+                targets = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom):
+                base = name.split(".") if path.name == "__init__.py" else name.split(".")[:-1]
+                if node.level:
+                    base = base[: len(base) - node.level + 1]
+                    module = ".".join(base + ([node.module] if node.module else []))
+                else:
+                    module = node.module or ""
+                targets = [f"{module}.{a.name}" if f"{module}.{a.name}" in names else module
+                           for a in node.names]
+            else:
+                continue
+            graph[name].update(t for t in targets if t in names and t != name)
+    return graph
+
+
+def _cycles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """The strongly connected components of more than one module (Tarjan), each sorted."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    found: list[list[str]] = []
+
+    def visit(node: str) -> None:
+        index[node] = low[node] = len(index)
+        stack.append(node)
+        on_stack.add(node)
+        for nxt in sorted(graph[node]):
+            if nxt not in index:
+                visit(nxt)
+                low[node] = min(low[node], low[nxt])
+            elif nxt in on_stack:
+                low[node] = min(low[node], index[nxt])
+        if low[node] == index[node]:
+            component = []
+            while True:
+                top = stack.pop()
+                on_stack.discard(top)
+                component.append(top)
+                if top == node:
+                    break
+            if len(component) > 1:
+                found.append(sorted(component))
+
+    for node in sorted(graph):
+        if node not in index:
+            visit(node)
+    return found
+
+
+def test_no_import_loop_among_the_project_modules():
+    graph = _import_graph(ROOT, _modules())
+    assert sum(len(v) for v in graph.values()) > 100  # the graph is really read
+    loops = _cycles(graph)
+    assert not loops, "import loops:\n" + "\n".join(" <-> ".join(c) for c in loops)
+
+
+def test_the_loop_check_catches_a_function_level_loop(tmp_path):
+    (tmp_path / "export").mkdir()
+    (tmp_path / "export" / "__init__.py").write_text("")
+    (tmp_path / "export" / "a.py").write_text("from .b import helper\n")
+    (tmp_path / "export" / "b.py").write_text("def helper():\n    from . import a\n")
+    (tmp_path / "export" / "c.py").write_text("from rlministyler.export import a\n")
+    modules = sorted((tmp_path / "export").glob("*.py"))
+    assert _cycles(_import_graph(tmp_path, modules)) == [["rlministyler.export.a", "rlministyler.export.b"]]

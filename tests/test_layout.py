@@ -72,3 +72,12 @@ def test_a_missing_extra_is_one_line_naming_it(command, args, extra, tmp_path):
     assert len(lines) == 1 and "Traceback" not in proc.stderr, proc.stderr
     assert lines[0].startswith(f"rlministyler {command}: error: {command} needs PyTorch")
     assert f"pip install '{extra}'" in lines[0]
+
+
+@pytest.mark.parametrize("package", ["export", "runtime"])
+def test_no_module_of_the_exporter_or_the_runtime_is_over_350_lines(package):
+    sizes = {p.relative_to(ROOT).as_posix(): len(p.read_text().splitlines())
+             for p in (ROOT / package).rglob("*.py")}
+    assert len(sizes) > 5
+    too_long = {name: lines for name, lines in sizes.items() if lines > 350}
+    assert not too_long, f"split these modules by what they hold: {too_long}"

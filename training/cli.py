@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 
+from rlministyler import spec
 from rlministyler.argtypes import (
     Parser,
     image_side,
@@ -95,7 +96,7 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     p.add_argument("content", nargs="+", metavar="CONTENT", help="content image(s): PNG, JPEG, WebP or BMP")
     p.add_argument("--style", required=True, metavar="STYLE",
                    help="the style image (any painting or texture)")
-    p.add_argument("--steps", type=parse_steps, default=[5], metavar="STEPS",
+    p.add_argument("--steps", type=parse_steps, default=[spec.DEFAULT_STEP], metavar="STEPS",
                    help="which steps to write: 5, 1,5,10, 1-10 or all (=1-10); 1..64 (default: 5)")
     p.add_argument("--size", type=image_side, default=0, metavar="N",
                    help="scale each content so its shorter side is N pixels; 0 keeps its size (default)")

@@ -19,7 +19,7 @@ from torch import Tensor
 from torch.nn import functional as F
 
 from rlministyler.errors import UserError
-from rlministyler.spec import MAX_STEPS, MIN_SIZE, SIZE_MULTIPLE
+from rlministyler.spec import MIN_SIZE, SIZE_MULTIPLE, step_error
 
 from .model import Actor, Builder, StyleCode, load_pair
 from .weights import resolve_checkpoint_dir
@@ -57,9 +57,9 @@ def check_steps(steps: Iterable[int]) -> list[int]:
     chosen = sorted(set(int(s) for s in steps))
     if not chosen:
         raise UserError("no steps given")
-    bad = [s for s in chosen if not 1 <= s <= MAX_STEPS]
-    if bad:
-        raise UserError(f"step {bad[0]} is out of range: steps go from 1 to {MAX_STEPS}")
+    problems = [step_error(s) for s in chosen if step_error(s)]
+    if problems:
+        raise UserError(problems[0])
     return chosen
 
 

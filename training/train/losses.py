@@ -13,9 +13,6 @@ from torch import Tensor, nn
 
 from .vgg import CONTENT_LAYER, STYLE_LAYERS, VGG
 
-EVAL_STYLE_LAYERS = ("relu1_1", "relu2_1", "relu3_1", "relu4_1", "relu5_1")
-EVAL_CONTENT_LAYERS = ("relu4_1", "relu5_1")
-
 Stats = list[tuple[Tensor, Tensor]]
 
 
