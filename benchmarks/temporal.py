@@ -10,7 +10,7 @@ import cv2
 import numpy as np
 
 from rlministyler.errors import UserError
-from rlministyler.spec import STYLE_SIZE
+from rlministyler.spec import STYLE_SIZE, TEMPORAL_MODES
 
 from .flicker import apply_filter, instability, noisy_copies, reference_flows, warping_error
 
@@ -56,7 +56,7 @@ def run_temporal(model: Path, style_path: Path, video: Path, steps: Sequence[int
         stylizer.step = step
         raw = [stylizer.stylize(f, bgr=True) for f in frames]
         raw_still = [stylizer.stylize(f, bgr=True) for f in still]
-        for mode in ("off", "ema", "flow"):
+        for mode in TEMPORAL_MODES:
             outs = apply_filter(lambda m=mode: make_filter(m), frames, raw)
             outs_still = apply_filter(lambda m=mode: make_filter(m), still, raw_still)
             rows.append({"source": "rlministyler", "step": step, "temporal": mode,
