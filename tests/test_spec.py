@@ -24,22 +24,23 @@ def _modules(root: Path) -> list[Path]:
 def _retyped(path: Path) -> list[str]:
     """Where ``path`` types a spec value again."""
     found = []
+    where = path.relative_to(path.parents[1]).as_posix()
     for node in ast.walk(ast.parse(path.read_text(), str(path))):
         if isinstance(node, (ast.Tuple, ast.List, ast.Set)) and node.elts \
                 and all(isinstance(e, ast.Constant) and isinstance(e.value, str) for e in node.elts):
             values = {e.value for e in node.elts}
-            found += [f"{path.relative_to(path.parents[1]).as_posix()}:{node.lineno} {name}" for name, names in NAME_LISTS.items()
+            found += [f"{where}:{node.lineno} {name}" for name, names in NAME_LISTS.items()
                       if values == set(names)]
         elif isinstance(node, ast.Constant) and node.value == spec.MIN_SCALE and type(node.value) is float \
                 and path.parent.name in ("runtime", "web"):
-            found.append(f"{path.relative_to(path.parents[1]).as_posix()}:{node.lineno} MIN_SCALE")
+            found.append(f"{where}:{node.lineno} MIN_SCALE")
         elif isinstance(node, ast.keyword) and node.arg in ("style_size", "default") \
                 and isinstance(node.value, ast.Constant) and node.value.value == spec.STYLE_SIZE:
-            found.append(f"{path.relative_to(path.parents[1]).as_posix()}:{node.lineno} STYLE_SIZE")
+            found.append(f"{where}:{node.lineno} STYLE_SIZE")
         elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name) \
                 and node.target.id == "style_size" and isinstance(node.value, ast.Constant) \
                 and node.value.value == spec.STYLE_SIZE:
-            found.append(f"{path.relative_to(path.parents[1]).as_posix()}:{node.lineno} STYLE_SIZE")
+            found.append(f"{where}:{node.lineno} STYLE_SIZE")
     return found
 
 
