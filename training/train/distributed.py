@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 import torch
 import torch.distributed as dist
+from rlministyler.training.sequence import resolve_device
 from torch import nn
 
 from rlministyler.errors import UserError
@@ -51,6 +52,27 @@ def setup(device: torch.device | None) -> DistInfo:
         except Exception as exc:
             raise UserError(f"cannot join the torchrun process group ({backend}): {exc}") from None
     return DistInfo(rank, world, local)
+
+
+def rank_device(device: torch.device, info: DistInfo) -> torch.device:
+    """The device this rank trains on, always with an index on CUDA (``torch.cuda.set_device``
+    refuses a bare ``cuda``): ``cuda`` / ``auto`` become ``cuda:<local rank>`` under torchrun and
+    the current CUDA device (0 unless CUDA_VISIBLE_DEVICES says otherwise) alone; ``cuda:N`` stays."""
+    if device.type != "cuda" or device.index is not None:
+        return device
+    index = info.local_rank if info.enabled else torch.cuda.current_device()
+    return torch.device("cuda", index)
+
+
+def setup_device(requested: str | None) -> tuple[torch.device, DistInfo]:
+    """Resolve ``--device`` (``auto``, ``cpu``, ``cuda``, ``cuda:N``), join torchrun's group if
+    there is one, and make this rank's CUDA device current."""
+    device = resolve_device(requested)
+    info = setup(device)
+    device = rank_device(device, info)
+    if device.type == "cuda":
+        torch.cuda.set_device(device)
+    return device, info
 
 
 def cleanup() -> None:

@@ -12,7 +12,6 @@ from typing import Any
 import numpy as np
 import torch
 from rlministyler.training.model import Actor, Builder, load_pair
-from rlministyler.training.sequence import resolve_device
 
 from rlministyler.errors import UserError
 from rlministyler.images import write_image
@@ -62,13 +61,8 @@ class Trainer:
         cfg.validate()
         self.cfg, self.quiet = cfg, quiet
         self.run_dir = Path(cfg.out).expanduser()
-        device = resolve_device(cfg.device)
-        self.dist = D.setup(device)
-        if device.type == "cuda" and self.dist.enabled and device.index is None:
-            device = torch.device("cuda", self.dist.local_rank)
-        if device.type == "cuda":
-            torch.cuda.set_device(device)
-        self.device = device
+        self.device, self.dist = D.setup_device(cfg.device)
+        device = self.device
         if cfg.threads > 0:
             torch.set_num_threads(cfg.threads)
         self.main = self.dist.main
