@@ -64,3 +64,6 @@ def parse_keyframe_interval(text: str | int) -> int | str:
     if str(text).strip().lower() == "auto":
         return "auto"
     raise ValueError(f"--keyframe-interval: a whole number >= 1 or 'auto', got {text!r}")
+
+# --- the PyTorch path's numeric precision (`stylize --precision`, TorchStylizer) -------------
+TORCH_PRECISIONS = ("fp32", "tf32", "fp16", "bf16")

@@ -107,6 +107,10 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
                         "$RLMINISTYLER_CHECKPOINT, else the download cache)")
     p.add_argument("--device", default="auto", metavar="DEVICE",
                    help="cpu, cuda, cuda:N or auto (CUDA when available; default)")
+    p.add_argument("--precision", choices=spec.TORCH_PRECISIONS, default="fp32",
+                   help="fp32 (default: faithful, TF32 off on GPUs); tf32 (faster on Ampere and newer "
+                        "GPUs, tens of 8-bit levels off at deep steps); fp16 or bf16 (half-precision "
+                        "convolutions, statistics in float32: at least 40 dB PSNR to fp32 at steps 1-10)")
     p.add_argument("--stochastic", action="store_true",
                    help="sample the action (mean + scale * noise) as the authors' script does, "
                         "instead of the deterministic mean")

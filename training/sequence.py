@@ -22,6 +22,7 @@ from rlministyler.errors import UserError
 from rlministyler.spec import MIN_SIZE, SIZE_MULTIPLE, step_error
 
 from .model import Actor, Builder, StyleCode, load_pair
+from .precision import check_precision, tf32_mode, with_precision
 from .weights import resolve_checkpoint_dir
 
 MULTIPLE = SIZE_MULTIPLE
@@ -93,17 +94,22 @@ class TorchStylizer:
     """Actor + builder in PyTorch on one device, with the RLMiniStyler step sequence (the ONNX
     player is :class:`rlministyler.runtime.Stylizer`)."""
 
-    def __init__(self, actor: Actor, builder: Builder, device: str | torch.device | None = "cpu"):
+    def __init__(self, actor: Actor, builder: Builder, device: str | torch.device | None = "cpu",
+                 precision: str = "fp32"):
+        """``precision``: ``fp32`` (faithful: TF32 off), ``tf32``, ``fp16`` or ``bf16`` (half-precision
+        convolutions, statistics and arithmetic in float32); see :mod:`.precision`."""
         self.device = device if isinstance(device, torch.device) else resolve_device(device)
-        self.actor = actor.to(self.device).eval()
+        self.precision = check_precision(precision)
+        self.actor = actor.to(self.device).eval()  # float32: what checkpoints and the exporter read
         self.builder = builder.to(self.device).eval()
+        self._actor, self._builder = with_precision(self.actor, self.builder, precision)
 
     @classmethod
     def from_checkpoint(cls, directory: str | os.PathLike | None = None,
-                        device: str | torch.device | None = "cpu") -> TorchStylizer:
+                        device: str | torch.device | None = "cpu", precision: str = "fp32") -> TorchStylizer:
         """Load from ``directory``, else $RLMINISTYLER_CHECKPOINT, else the download cache."""
         actor, builder = load_pair(resolve_checkpoint_dir(directory))
-        return cls(actor, builder, device)
+        return cls(actor, builder, device, precision)
 
     @torch.inference_mode()
     def encode_style(self, style: Tensor) -> StyleCode:
@@ -113,12 +119,14 @@ class TorchStylizer:
         """
         style = _as_batch(style, "style").to(self.device, torch.float32)
         check_size(style, "style image")
-        return self.actor.encode_style(style)
+        with tf32_mode(self.precision):
+            return self._actor.encode_style(style)
 
     @torch.inference_mode()
     def step(self, moving: Tensor, style: StyleCode, eps: Tensor | None = None) -> Tensor:
         """One step: the next image from a (padded) moving image. Mean action unless ``eps``."""
-        return self.builder(self.actor.act(moving, eps), style)
+        with tf32_mode(self.precision):
+            return self._builder(self._actor.act(moving, eps), style)
 
     @torch.inference_mode()
     def iterate(self, content: Tensor, style: Tensor | StyleCode, last_step: int, *,

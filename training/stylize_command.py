@@ -55,7 +55,7 @@ def run(args: argparse.Namespace) -> int:
     files, sheets = plan_outputs(contents, steps, Path(args.output), args.sheet)
     refuse_overlap([("-o", p) for p in [*files.values(), *sheets.values()]], inputs)
 
-    stylizer = TorchStylizer.from_checkpoint(args.checkpoint, args.device)
+    stylizer = TorchStylizer.from_checkpoint(args.checkpoint, args.device, args.precision)
     from tqdm import tqdm
 
     start = time.perf_counter()
@@ -83,5 +83,5 @@ def run(args: argparse.Namespace) -> int:
     elapsed = time.perf_counter() - start
     for path in written:
         print(path)
-    print(f"wrote {len(written)} file(s) in {elapsed:.2f} s on {stylizer.device}")
+    print(f"wrote {len(written)} file(s) in {elapsed:.2f} s on {stylizer.device} ({stylizer.precision})")
     return 0

@@ -14,7 +14,11 @@ EPS = 1e-5
 
 
 class ReflectConv(nn.Module):
-    """Reflection padding of ``kernel // 2`` on every side, then a biased convolution."""
+    """Reflection padding of ``kernel // 2`` on every side, then a biased convolution.
+
+    When the convolution's weights are in another dtype than the input (half precision, see
+    :mod:`rlministyler.training.precision`), it computes in the weights' dtype and returns the
+    input's: everything around the convolutions stays in float32."""
 
     def __init__(self, cin: int, cout: int, kernel: int, stride: int = 1, groups: int = 1) -> None:
         super().__init__()
@@ -24,6 +28,9 @@ class ReflectConv(nn.Module):
     def forward(self, x: Tensor) -> Tensor:
         if self.pad:
             x = F.pad(x, (self.pad,) * 4, mode="reflect")
+        dtype = self.conv.weight.dtype
+        if dtype != x.dtype:
+            return self.conv(x.to(dtype)).to(x.dtype)
         return self.conv(x)
 
 
