@@ -1,1 +1,1 @@
-"""Benchmarks: speed, quality per step and flicker, against peers, with plots (issue #7)."""
+"""Benchmarks: speed, quality per step and flicker, against peers, with plots."""

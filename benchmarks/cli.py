@@ -147,7 +147,7 @@ def run(args: argparse.Namespace) -> int:
         model = cache.get(ModelSpec("split", "fp32", 3, True))
         results["web"] = run_web(model, style_path, content_bgr, video, out, quick=args.quick,
                                  threads=threads, say=say)
-    if "realtime" in suites:  # benchmarks/realtime.py (issue 15)
+    if "realtime" in suites:  # benchmarks/realtime.py
         from .quality import loss_network
         from .realtime import run_realtime
 
