@@ -111,6 +111,10 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
                    help="fp32 (default: faithful, TF32 off on GPUs); tf32 (faster on Ampere and newer "
                         "GPUs, tens of 8-bit levels off at deep steps); fp16 or bf16 (half-precision "
                         "convolutions, statistics in float32: at least 40 dB PSNR to fp32 at steps 1-10)")
+    p.add_argument("--fast", action="store_true",
+                   help="compiled step (torch.compile, cached on disk), channels-last and on CUDA one "
+                        "CUDA graph per image size: for many images of one size on a GPU (the first "
+                        "image of a size compiles, about a minute)")
     p.add_argument("--stochastic", action="store_true",
                    help="sample the action (mean + scale * noise) as the authors' script does, "
                         "instead of the deterministic mean")

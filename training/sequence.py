@@ -95,21 +95,26 @@ class TorchStylizer:
     player is :class:`rlministyler.runtime.Stylizer`)."""
 
     def __init__(self, actor: Actor, builder: Builder, device: str | torch.device | None = "cpu",
-                 precision: str = "fp32"):
+                 precision: str = "fp32", fast: bool = False):
         """``precision``: ``fp32`` (faithful: TF32 off), ``tf32``, ``fp16`` or ``bf16`` (half-precision
-        convolutions, statistics and arithmetic in float32); see :mod:`.precision`."""
+        convolutions, statistics and arithmetic in float32); see :mod:`.precision`. ``fast``: the
+        mean-action ``sequence`` runs compiled, channels-last and, on CUDA, as one CUDA graph per
+        (shape, steps) (see :mod:`.fast`; the first call of a shape compiles)."""
         self.device = device if isinstance(device, torch.device) else resolve_device(device)
         self.precision = check_precision(precision)
         self.actor = actor.to(self.device).eval()  # float32: what checkpoints and the exporter read
         self.builder = builder.to(self.device).eval()
         self._actor, self._builder = with_precision(self.actor, self.builder, precision)
+        self.fast = fast
+        self._fast = None
 
     @classmethod
     def from_checkpoint(cls, directory: str | os.PathLike | None = None,
-                        device: str | torch.device | None = "cpu", precision: str = "fp32") -> TorchStylizer:
+                        device: str | torch.device | None = "cpu", precision: str = "fp32",
+                        fast: bool = False) -> TorchStylizer:
         """Load from ``directory``, else $RLMINISTYLER_CHECKPOINT, else the download cache."""
         actor, builder = load_pair(resolve_checkpoint_dir(directory))
-        return cls(actor, builder, device, precision)
+        return cls(actor, builder, device, precision, fast)
 
     @torch.inference_mode()
     def encode_style(self, style: Tensor) -> StyleCode:
@@ -162,5 +167,18 @@ class TorchStylizer:
         Keyword arguments are those of ``iterate`` (``stochastic``, ``seed``, ``noise``).
         """
         wanted = check_steps(steps)
+        if self.fast and not kwargs.get("stochastic") and kwargs.get("noise") is None:
+            return self._fast_sequence(content, style, wanted)
         return {t: out for t, out in self.iterate(content, style, wanted[-1], **kwargs)
                 if t in wanted}
+
+    def _fast_sequence(self, content: Tensor, style: Tensor | StyleCode, wanted: list[int]
+                       ) -> dict[int, Tensor]:
+        from .fast import FastSequence
+
+        if self._fast is None:
+            self._fast = FastSequence(self)
+        content = _as_batch(content, "content").to(self.device, torch.float32)
+        code = style if isinstance(style, StyleCode) else self.encode_style(style)
+        moving, (h, w) = pad_to_multiple(content)
+        return {t: out[..., :h, :w] for t, out in self._fast.run(moving, code, wanted).items()}
