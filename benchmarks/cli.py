@@ -15,7 +15,7 @@ from rlministyler.errors import UserError
 if TYPE_CHECKING:
     from .models import ModelCache
 
-SUITES = ("speed", "quality", "temporal", "peers", "web", "realtime")
+SUITES = ("speed", "quality", "temporal", "peers", "web", "realtime", "gpu")
 ROOT = Path(__file__).resolve().parents[1]
 
 QUICK_SETTINGS = {"quality_pairs": (2, 1), "quality_size": 192, "quality_steps": (1, 5, 10),
@@ -98,7 +98,7 @@ def run(args: argparse.Namespace) -> int:
     style_rgb = resize_shorter(read_image(style_path), spec.STYLE_SIZE)
     cache = ModelCache(Path(args.models) if args.models else out / "models", style_path, contents[:4],
                        args.checkpoint)
-    machine = machine_info(measure_peak=not args.quick)
+    machine = machine_info(measure_peak=not args.quick and suites != ["gpu"])
     recorded = {k: list(v) if isinstance(v, tuple) else v for k, v in settings.items()}
     results: dict = {"schema": 1, "machine": machine,
                      "settings": {"quick": args.quick, "suites": suites, "provider": args.provider,
@@ -158,6 +158,12 @@ def run(args: argparse.Namespace) -> int:
                                            frames=16 if args.quick else 48, threads=threads,
                                            vgg=loss_network(contents[-8:], say),
                                            style_rgb=style_rgb, say=say)
+    if "gpu" in suites:
+        from .gpu import FULL_PLAN, QUICK_PLAN, run_gpu
+
+        content_rgb = cv2.cvtColor(content_bgr, cv2.COLOR_BGR2RGB).astype("float32") / 255
+        plan = QUICK_PLAN if args.quick else FULL_PLAN
+        results["gpu"] = run_gpu(args.checkpoint, content_rgb, style_rgb, plan, args.device, say)
     results["exports_s"] = cache.export_seconds
     results["duration_s"] = round(time.perf_counter() - start, 1)
     results["plots"] = plots(results, out)
@@ -165,6 +171,10 @@ def run(args: argparse.Namespace) -> int:
     (out / "report.md").write_text(markdown(results) + "\n")
     print(f"wrote {out / 'results.json'}, {out / 'report.md'} and {len(results['plots'])} plot(s) "
           f"in {results['duration_s']:.0f} s")
+    if "gpu" in results:
+        from .gpu import table
+
+        print(table(results["gpu"]))
     return 0
 
 
@@ -231,11 +241,18 @@ suites:
             1/2 and 1/4 with bilinear and guided upsampling, keyframes every 2, 4 and auto: fps, p95
             frame time, SSIM/PSNR to full resolution, warping error, VGG content and style losses;
             fps-vs-SSIM plot and a contact sheet (not in the default list; --quick: 640x360, steps 3, 5)
+  gpu       the PyTorch path on a CUDA GPU in about 6 minutes: every step against the CPU reference
+            (fp32, tf32, fast), ms per frame at 1080p and 720p for steps 1, 3, 5, 10 (eager tf32 and
+            fp32, the fast path in fp32/fp16/bf16, the in-graph 1/4 scale, Johnson et al.'s network
+            and AdaIN), fp16/bf16 PSNR per step, MACs and the device's conv rate, the CUDA tests,
+            training updates/s; a table last (not in the default list; without CUDA it runs on the
+            CPU, --quick at 64x96)
 Exported models are cached in DIR/models (or --models) and reused by later runs.
 
 examples:
   rlministyler bench --quick -o bench_quick/
-  rlministyler bench -o bench_full/                       # the full grid (see README for its time)
+  rlministyler bench -o bench_full/                       # the full grid (docs/benchmarks.md: its time)
+  rlministyler bench --suite gpu -o bench_h200/           # on a CUDA machine
   rlministyler bench --suite speed --provider cuda -o bench_gpu/
 """
 
@@ -253,7 +270,7 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     b.add_argument("-o", "--output", required=True, metavar="DIR",
                    help="where results.json, report.md, the plots and contact sheets go")
     b.add_argument("--suite", default="speed,quality,temporal,peers", metavar="LIST",
-                   help="some of speed,quality,temporal,peers,web,realtime (default: the first four)")
+                   help="some of speed,quality,temporal,peers,web,realtime,gpu (default: the first four)")
     b.add_argument("--quick", action="store_true", help="a small grid that finishes in about two minutes")
     b.add_argument("--provider", choices=spec.PROVIDERS, default="auto",
                    help="onnxruntime provider for the speed suite (default auto)")
@@ -265,6 +282,8 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     b.add_argument("--models", metavar="DIR", help="cache of exported models (default: DIR/models)")
     b.add_argument("--checkpoint", metavar="DIR", help="weights folder (default: $RLMINISTYLER_CHECKPOINT, "
                    "else the download cache)")
+    b.add_argument("--device", default="auto", metavar="DEVICE",
+                   help="the gpu suite's device: auto (CUDA when available; default), cuda, cuda:N or cpu")
     b.add_argument("--no-torch", action="store_true", help="skip the PyTorch eager rows of the speed suite")
     b.add_argument("-q", "--quiet", action="store_true", help="no progress lines")
     b.set_defaults(func=run)
