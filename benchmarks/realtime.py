@@ -17,13 +17,14 @@ from pathlib import Path
 
 import cv2
 import numpy as np
-from rlministyler.runtime.keyframes import KeyframeStylizer, keyframe_threads
-from rlministyler.runtime.stylizer import Stylizer
+from rlministyler.runtime.build import StylizerOptions, build_stylizer
+from rlministyler.runtime.frame_stylizer import FrameStylizer
+from rlministyler.runtime.keyframes import KeyframeStylizer
 
 from .flicker import reference_flows, warping_error
 from .quality import ssim
 
-# (label, scale, upsample, keyframe interval)
+# (label, network scale, upsample, keyframe interval)
 MODES: tuple[tuple[str, float, str, int | str], ...] = (
     ("full", 1.0, "bilinear", 1),
     ("1/2 bilinear", 0.5, "bilinear", 1), ("1/2 guided", 0.5, "guided", 1),
@@ -52,11 +53,13 @@ def psnr8(a: np.ndarray, b: np.ndarray) -> float:
     return 99.0 if mse == 0 else 10 * np.log10(255.0**2 / mse)
 
 
-def _stylizer(model: Path, style: Path, step: int, scale: float, upsample: str, threads: int | None
-              ) -> Stylizer:
-    s = Stylizer(model, "cpu", step=step, scale=scale, upsample=upsample, threads=threads)
-    s.set_style(style)
-    return s
+def _stylizer(model: Path, style: Path, step: int, network_scale: float, upsample: str,
+              interval: int | str, threads: int | None) -> FrameStylizer:
+    """The mode's frame stylizer, built as `run` builds it, with the style set."""
+    stylizer = build_stylizer(StylizerOptions(model, provider="cpu", step=step, network_scale=network_scale,
+                                              upsample=upsample, keyframe_interval=interval, threads=threads))
+    stylizer.set_style(style)
+    return stylizer
 
 
 class _VggLosses:
@@ -117,17 +120,12 @@ def run_realtime(model: Path, style: Path, video: Path, out: Path, *, sizes: Seq
         losses = _VggLosses(vgg, style_rgb, loss_size) if vgg is not None and style_rgb is not None else None
         for step in steps:
             reference: list[np.ndarray] = []
-            for label, scale, upsample, interval in MODES:
-                keyed = interval != 1
-                own = keyframe_threads(threads) if keyed else threads  # as `run` does
-                runner = _stylizer(model, style, step, scale, upsample, own)
-                if keyed:
-                    cheap = _stylizer(model, style, step, scale / 2, "guided", own)
-                    runner = KeyframeStylizer(runner, cheap, interval, concurrent=True)
+            for label, network_scale, upsample, interval in MODES:
+                runner = _stylizer(model, style, step, network_scale, upsample, interval, threads)
                 runner.stylize(clip[0], bgr=True)  # warm-up (sizes, pruned sessions)
+                keyed = isinstance(runner, KeyframeStylizer)
                 if keyed:
-                    runner.close()
-                    runner = KeyframeStylizer(runner.full, runner.cheap, interval, concurrent=True)
+                    runner.restart()  # the measured run starts from a keyframe
                 times, outputs = [], []
                 start = time.perf_counter()
                 for frame in clip:
@@ -136,8 +134,7 @@ def run_realtime(model: Path, style: Path, video: Path, out: Path, *, sizes: Seq
                     times.append(time.perf_counter() - t0)
                 wall = time.perf_counter() - start
                 keyframes = runner.keyframes if keyed else len(clip)
-                if keyed:
-                    runner.close()
+                runner.close()
                 if label == "full":
                     reference = outputs
                 row = {"size": f"{size[1]}x{size[0]}", "step": step, "mode": label,

@@ -55,7 +55,7 @@ def _onnx_rows(cache: ModelCache, plan: SpeedPlan, content: np.ndarray, style_pa
                threads: int | None, log: Callable[[str], None]) -> Iterable[dict]:
     import onnx
     from rlministyler.runtime import Stylizer
-    from rlministyler.runtime.stylizer import prune_to_output
+    from rlministyler.runtime.pruning import prune_to_output
 
     frames = {size: test_frame(content, *SIZES[size]) for sizes, _ in plan.onnx.values() for size in sizes}
     for (variant, precision), (sizes, steps) in plan.onnx.items():
@@ -83,13 +83,13 @@ def _onnx_rows(cache: ModelCache, plan: SpeedPlan, content: np.ndarray, style_pa
                     times = measure(timed_stylize(stylizer, frames[size], infer), budget)
                     macs = conv_macs(pruned, h, w) or None  # 0: shapes not inferable (fp16 casts)
                     infer_ms = float(np.median(infer[-times.size:])) * 1000
-                    row = {"engine": "onnxruntime", "provider": stylizer.choice.name, "variant": variant,
+                    row = {"engine": "onnxruntime", "provider": stylizer.engine.label, "variant": variant,
                            "precision": precision, "size": size, "height": h, "width": w, "step": step,
                            **summary_ms(times), "infer_median_ms": round(infer_ms, 3),
                            "gmac": round(macs / 1e9, 3) if macs else None,
                            "gflops": round(2 * macs / (infer_ms / 1000) / 1e9, 2) if macs else None,
                            "peak_rss_mb": peak_rss_mb(), "model": path.name}
-                    log(f"speed {variant} {precision} {stylizer.choice.name} {size} step {step}: "
+                    log(f"speed {variant} {precision} {stylizer.engine.label} {size} step {step}: "
                         f"{row['median_ms']:.1f} ms ({row['fps']:.2f} fps)")
                     yield row
 

@@ -123,8 +123,8 @@ def _live_rows(page, seconds: float) -> list[dict]:
 def run_web(model: Path, style: Path, content_bgr: np.ndarray, video: Path, out: Path, *, quick: bool,
             threads: int | None, say) -> dict:
     """The suite's rows (see the module docstring) and where the site and screenshot went."""
-    from rlministyler.runtime.web import build_site
-    from rlministyler.runtime.web_serve import serve_in_thread, url_of
+    from rlministyler.web.serve import serve_in_thread, url_of
+    from rlministyler.web.site import build_site
 
     if find_chromium() is None:
         say("web: Chromium not found; the web suite is skipped (install Debian's chromium)")
@@ -176,8 +176,8 @@ def generated_style(size: int = 256, seed: int = 3) -> np.ndarray:
 
 def screenshot(model: Path, video: Path, dest: Path, step: int = 3) -> Path:
     """The README's screenshot: the live page on ``video`` at ``step`` with the generated style."""
-    from rlministyler.runtime.web import build_site
-    from rlministyler.runtime.web_serve import serve_in_thread, url_of
+    from rlministyler.web.serve import serve_in_thread, url_of
+    from rlministyler.web.site import build_site
 
     with tempfile.TemporaryDirectory() as tmp:
         style = Path(tmp) / "stained_glass.png"

@@ -6,20 +6,16 @@ from __future__ import annotations
 import argparse
 import textwrap
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from rlministyler.argtypes import non_negative, rewrites, steps_count
 from rlministyler.errors import UserError
+from rlministyler.spec import ENGINES, MAX_STEPS, SIZE_MULTIPLE, STYLE_SIZE, UPSAMPLERS
 
+from .plan import ExportOptions, parse_size  # no torch either
 from .targets import PRECISIONS, TARGETS, VARIANTS, table  # data only: no torch
-
-if TYPE_CHECKING:
-    from .exporter import ExportOptions
 
 
 def options_from_args(args: argparse.Namespace) -> ExportOptions:
-    from .exporter import ExportOptions, parse_size
-
     verify = None
     if args.verify:
         verify = (Path(args.verify[0]), Path(args.verify[1]))
@@ -87,29 +83,30 @@ def _run_check_unity(args: argparse.Namespace) -> int:
 
 def add_parsers(sub: argparse._SubParsersAction) -> None:
     """Register ``export`` and ``check-unity`` on the main parser's subcommands."""
-    from rlministyler.runtime.realtime_args import add_internal_scale_arguments  # argparse only
     e = sub.add_parser(
         "export", help="export actor + builder unrolled for K steps to ONNX",
         description="Export the RLMiniStyler sequence, unrolled for a fixed number of steps, to an "
                     "ONNX model\nfor onnxruntime, Unity Sentis / Inference Engine or Barracuda.",
         epilog=EXPORT_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
     e.add_argument("--steps", type=steps_count, required=True, metavar="K",
-                   help="number of steps to unroll (1..64); the output is step K")
+                   help=f"number of steps to unroll (1..{MAX_STEPS}); the output is step K")
     e.add_argument("--all-steps", action="store_true",
                    help="one output per step (step_1 .. step_K) to pick the step at run time")
     e.add_argument("--variant", choices=tuple(VARIANTS), default="full",
                    help="full (default), split or baked; see below")
     e.add_argument("--style", metavar="IMAGE", help="style image: required for baked; used for "
                    "verification and int8 calibration otherwise")
-    e.add_argument("--style-size", type=non_negative, default=256, metavar="N",
-                   help="scale the style image's shorter side to N before encoding (default 256; 0 keeps)")
+    e.add_argument("--style-size", type=non_negative, default=STYLE_SIZE, metavar="N",
+                   help=f"scale the style image's shorter side to N before encoding (default {STYLE_SIZE}; "
+                        "0 keeps)")
     e.add_argument("--target", choices=tuple(TARGETS), default="onnxruntime",
                    help="engine to export for (default: onnxruntime)")
     e.add_argument("--precision", choices=PRECISIONS, default="fp32",
                    help="fp32 (default); fp16 weights and compute with float32 inputs/outputs; "
                         "int8 static QDQ for CPU onnxruntime (needs --calibration)")
     e.add_argument("--calibration", metavar="DIR", help="folder of typical frames for int8 calibration")
-    e.add_argument("--size", metavar="HxW", help="fix height and width (multiples of 4); default: dynamic")
+    e.add_argument("--size", metavar="HxW",
+                   help=f"fix height and width (multiples of {SIZE_MULTIPLE}); default: dynamic")
     e.add_argument("--opset", type=int, metavar="N", help="ONNX opset (default: " + ", ".join(
                    f"{t.opset} {t.name}" for t in TARGETS.values()) + ")")
     e.add_argument("--checkpoint", metavar="DIR", help="weights folder (default: "
@@ -117,7 +114,11 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     e.add_argument("--verify", nargs=2, metavar=("CONTENT", "STYLE"),
                    help="real image pair to verify on (default: --style and a synthetic content)")
     e.add_argument("--no-verify", action="store_true", help="skip the onnxruntime-vs-PyTorch check")
-    add_internal_scale_arguments(e)
+    e.add_argument("--internal-scale", type=float, default=1.0, metavar="F",
+                   help="run the steps inside the graph at F of each side (1/N: 0.5, 0.25) and "
+                        "upsample there; same inputs and outputs (default 1)")
+    e.add_argument("--upsample", choices=UPSAMPLERS, default=None,
+                   help="with --internal-scale: guided (default; the frame is the guide) or bilinear")
     e.add_argument("--rewrites", type=rewrites, metavar="LIST",
                    help="exact speed rewrites, comma-separated: half-res-head (the 9x9 output conv at "
                         "half resolution), fold-modulation (baked: style modulation folded into the "
@@ -132,6 +133,6 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
         description="Report opset, dynamic dimensions, the op histogram and every op or attribute "
                     "the chosen\nUnity importer does not support. Exit 0 when it would import, 1 if not.")
     u.add_argument("model", metavar="MODEL.onnx", help="any ONNX file")
-    u.add_argument("--engine", choices=("sentis", "barracuda"), default="sentis",
+    u.add_argument("--engine", choices=ENGINES, default="sentis",
                    help="sentis (Sentis / Inference Engine, default) or barracuda")
     u.set_defaults(func=_run_check_unity)

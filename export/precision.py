@@ -8,6 +8,7 @@ from pathlib import Path
 
 import numpy as np
 import onnx
+from rlministyler.runtime.providers import cpu_session
 
 from rlministyler.errors import UserError
 
@@ -194,11 +195,7 @@ def _quantize(model: onnx.ModelProto, feeds: list[dict[str, np.ndarray]], nodes:
 
 
 def _run(model: onnx.ModelProto, feeds: list[dict[str, np.ndarray]]) -> list[np.ndarray]:
-    import onnxruntime as ort
-
-    options = ort.SessionOptions()
-    options.log_severity_level = 3
-    session = ort.InferenceSession(model.SerializeToString(), options, providers=["CPUExecutionProvider"])
+    session = cpu_session(model.SerializeToString())
     return [session.run(None, feed)[0] for feed in feeds]
 
 

@@ -37,6 +37,7 @@ class Variant:
     name: str
     summary: str
     extra_inputs: tuple[str, ...]  # after "content"
+    graph: str  # the frame graph's class in export/unrolled.py: how the style reaches the steps
     style_encoder: bool = False  # a second file: style image -> the style tensors
     needs_style: bool = False  # --style is folded in
 
@@ -51,11 +52,13 @@ TARGETS: dict[str, Target] = {t.name: t for t in (
 )}
 
 VARIANTS: dict[str, Variant] = {v.name: v for v in (
-    Variant("full", "inputs content and style; the style pass runs once inside each inference", ("style",)),
+    Variant("full", "inputs content and style; the style pass runs once inside each inference", ("style",),
+            "FullGraph"),
     Variant("split", "two files: OUT.onnx (per frame: content + 12 style tensors) and OUT_style.onnx "
-            "(style image -> those tensors, run once per style)", STYLE_TENSORS, style_encoder=True),
+            "(style image -> those tensors, run once per style)", STYLE_TENSORS, "FrameGraph",
+            style_encoder=True),
     Variant("baked", "the --style image folded into the model; input content only (one model per style)",
-            (), needs_style=True),
+            (), "BakedGraph", needs_style=True),
 )}
 PRECISIONS = ("fp32", "fp16", "int8")
 

@@ -132,8 +132,9 @@ def keyframe_interval(text: str) -> int | str:
     """``N`` (1 = every frame) or ``auto``."""
     try:
         return spec.parse_keyframe_interval(text)
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(str(exc)) from None
+    except ValueError as exc:  # argparse names the option itself
+        message = str(exc).removeprefix("--keyframe-interval: ").removeprefix("--keyframe-interval ")
+        raise argparse.ArgumentTypeError(message) from None
 
 
 def network_scale(text: str) -> float:

@@ -8,7 +8,7 @@ import sys
 from collections.abc import Callable, Sequence
 
 from . import __version__
-from .argtypes import Parser, parse_steps
+from .argtypes import Parser
 from .errors import UserError
 
 MAIN_EPILOG = """\
@@ -41,13 +41,13 @@ def build_parser() -> argparse.ArgumentParser:
     from .benchmarks.cli import add_parsers as bench_parsers
     from .export.cli import add_parsers as export_parsers
     from .runtime.cli import add_parsers as run_parsers
-    from .runtime.web_cli import add_parser as web_parser
     from .training.cli import add_parsers as training_parsers
+    from .web.cli import add_parsers as web_parsers
 
     training_parsers(sub)
     export_parsers(sub)
     run_parsers(sub)
-    web_parser(sub, parse_steps)
+    web_parsers(sub)
 
 
 

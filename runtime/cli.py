@@ -8,15 +8,17 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from rlministyler import spec
 from rlministyler.errors import UserError
 
 if TYPE_CHECKING:
+    from .build import StylizerOptions
     from .player import PlayReport
 
 
-def _default_output(spec: str, source_kind: str, step_text: str) -> str:
-    stem = Path(spec.replace("%", "")).stem or "frames"
-    if source_kind == "images" and not Path(spec).is_dir():
+def _default_output(source: str, source_kind: str, step_text: str) -> str:
+    stem = Path(source.replace("%", "")).stem or "frames"
+    if source_kind == "images" and not Path(source).is_dir():
         return f"{stem}_{step_text}.png"
     if source_kind in ("images", "sequence"):
         return f"{stem}_{step_text}"
@@ -25,11 +27,11 @@ def _default_output(spec: str, source_kind: str, step_text: str) -> str:
 
 def run(args: argparse.Namespace) -> int:
     """``rlministyler run``: open the model, the source and the sink, play, report."""
-    from .keyframes import keyframe_threads, with_keyframes
+    from .build import build_stylizer
     from .player import KEYS_HELP, Player, display_available
     from .sinks import open_sink, output_kind
     from .sources import open_source
-    from .stylizer import Stylizer
+    from .upsample import choose_upsampler
 
     display = args.display
     if display is None:
@@ -46,16 +48,9 @@ def run(args: argparse.Namespace) -> int:
     refuse_overlap([("-o", args.output), ("--stats-json", args.stats_json)],
                    [("model", args.model), ("--input", args.input),
                     *(("--style", s) for s in args.style or ())])
-    amortised = getattr(args, "keyframe_interval", 1) != 1 or getattr(args, "target_fps", None)
-    threads = keyframe_threads(args.threads) if amortised else args.threads  # two stylizers at once
-    stylizer = Stylizer(args.model, args.provider, step=args.step, scale=args.scale,
-                        temporal=args.temporal, temporal_weight=args.temporal_weight,
-                        threads=threads, device_id=args.device_id, style_size=args.style_size,
-                        upsample=getattr(args, "upsample", None))
+    options = stylizer_options(args)
+    stylizer = build_stylizer(options)
     info = stylizer.info
-    stylizer = with_keyframes(stylizer, getattr(args, "keyframe_interval", 1), lambda scale: Stylizer(
-        args.model, args.provider, step=args.step, scale=scale, threads=threads,
-        device_id=args.device_id, style_size=args.style_size), getattr(args, "target_fps", None))
     styles = []
     if info.needs_style:
         if not args.style:
@@ -65,8 +60,7 @@ def run(args: argparse.Namespace) -> int:
     elif args.style:
         stylizer.encode_style(args.style[0])  # raises the "style is baked in" error
 
-    source = open_source(args.input, fps=args.fps,
-                         camera_size=_parse_size(args.camera_size) if args.camera_size else None)
+    source = open_source(args.input, fps=args.fps, camera_size=args.camera_size)
     output = args.output
     if output is None and not display:
         output = _default_output(args.input, source.kind, f"step{stylizer.step}")
@@ -76,10 +70,12 @@ def run(args: argparse.Namespace) -> int:
     sink = open_sink(output, source, fps=args.fps, fourcc=args.fourcc) if output else None
 
     say = (lambda *a: None) if args.quiet else (lambda text: print(text, file=sys.stderr))
+    scaled = options.network_scale != 1
+    upsampling = choose_upsampler(options.upsample, options.network_scale)
     say(f"{info.describe()}; running step {stylizer.step}"
-        + (f" at scale {args.scale:g} ({stylizer.upsample} upsampling)" if args.scale != 1 else ""))
-    say(stylizer.choice.describe())
-    if info.static_size and args.scale != 1:
+        + (f" at scale {options.network_scale:g} ({upsampling} upsampling)" if scaled else ""))
+    say(stylizer.engine.describe())
+    if info.static_size and scaled:
         say(f"note: --scale does not apply to a static-size model; frames are resized to "
             f"{info.static_size[1]}x{info.static_size[0]}")
     say(f"input: {source.description}" + (f" -> {sink.target}" if sink else ""))
@@ -120,12 +116,22 @@ def _finish(report: PlayReport, args: argparse.Namespace, sink) -> int:
     return 0
 
 
-def _parse_size(text: str) -> tuple[int, int]:
+def stylizer_options(args: argparse.Namespace) -> StylizerOptions:
+    """The frame stylizer's options from ``run``'s arguments (see runtime.build)."""
+    from .build import StylizerOptions
+
+    return StylizerOptions(args.model, provider=args.provider, step=args.step, network_scale=args.scale,
+                           upsample=args.upsample, temporal=args.temporal,
+                           temporal_weight=args.temporal_weight, keyframe_interval=args.keyframe_interval,
+                           target_fps=args.target_fps, threads=args.threads, device_id=args.device_id,
+                           style_size=args.style_size)
+
+
+def _hxw(text: str) -> tuple[int, int]:
     try:
-        h, w = (int(v) for v in text.lower().split("x"))
-    except ValueError:
-        raise UserError(f"--camera-size: expected HxW such as 720x1280, got {text!r}") from None
-    return h, w
+        return spec.parse_hxw(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 RUN_EPILOG = """\
@@ -160,14 +166,13 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
         fourcc,
         frame_rate,
         image_side,
+        keyframe_interval,
+        network_scale,
         non_negative,
-        positive_float,
         positive_int,
         steps_count,
         thread_count,
     )
-
-    from .realtime_args import add_realtime_arguments
 
     r = sub.add_parser(
         "run", help="stylise images, videos or a camera with an exported model (onnxruntime, no torch)",
@@ -182,12 +187,22 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     r.add_argument("--step", type=steps_count, metavar="K",
                    help="step to output (all-steps models; default: the model's last step)")
     r.add_argument("-o", "--output", metavar="OUT", help="image, directory, pattern or video (see below)")
-    r.add_argument("--provider", choices=("auto", "cpu", "cuda", "tensorrt"), default="auto",
+    r.add_argument("--provider", choices=spec.PROVIDERS, default="auto",
                    help="auto (default) takes TensorRT, then CUDA, then CPU, whichever really works")
-    r.add_argument("--scale", type=positive_float, default=1.0, metavar="F",
-                   help="run the network at F x the frame size (0.05..1) and upsample; 0.5 is ~4x faster")
-    add_realtime_arguments(r)
-    r.add_argument("--temporal", choices=("off", "ema", "flow"), default="off",
+    r.add_argument("--scale", type=network_scale, default=1.0, metavar="F",
+                   help=f"network scale: run the network at F x the frame size ({spec.MIN_SCALE:g}.."
+                        f"{spec.MAX_SCALE:g}) and upsample; 0.5 is ~4x faster")
+    r.add_argument("--upsample", choices=spec.UPSAMPLERS, default=None,
+                   help="how a --scale below 1 comes back to the frame size: guided (default; edges from "
+                        "the full-resolution frame, fast guided filter) or bilinear")
+    r.add_argument("--keyframe-interval", type=keyframe_interval, default=1, metavar="N|auto",
+                   help="run the network on every Nth frame (1 = every frame, default) and reproject the "
+                        "last keyframe along the optical flow between; auto: a keyframe when motion or "
+                        "disocclusion grows; a scene cut forces one")
+    r.add_argument("--target-fps", type=frame_rate, default=None, metavar="F",
+                   help="hold F frames per second: the network scale and the keyframe interval adapt "
+                        "(dynamic resolution, with hysteresis); shown in the overlay and --stats-json")
+    r.add_argument("--temporal", choices=spec.TEMPORAL_MODES, default="off",
                    help="smoothing between frames: ema blends with the previous output; flow warps it "
                         "along the optical flow and blends where the flow is reliable (default: off)")
     r.add_argument("--temporal-weight", type=float, default=0.6, metavar="W",
@@ -202,9 +217,10 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
                    help="video codec (default: mp4v for .mp4/.mov/.mkv, "
                    "MJPG for .avi, VP80 for .webm)")
     r.add_argument("--frames", type=positive_int, metavar="N", help="stop after N frames")
-    r.add_argument("--style-size", type=image_side, default=256, metavar="N",
-                   help="scale the style's shorter side to N before encoding (default 256, as export)")
-    r.add_argument("--camera-size", metavar="HxW", help="ask the camera for this capture size")
+    r.add_argument("--style-size", type=image_side, default=spec.STYLE_SIZE, metavar="N",
+                   help=f"scale the style's shorter side to N before encoding (default {spec.STYLE_SIZE}, "
+                        "as export)")
+    r.add_argument("--camera-size", type=_hxw, metavar="HxW", help="ask the camera for this capture size")
     r.add_argument("--threads", type=thread_count, default=0, metavar="N",
                    help="CPU threads for onnxruntime (default 0: one per physical core)")
     r.add_argument("--device-id", type=non_negative, default=0, metavar="N",

@@ -1,6 +1,6 @@
 """``--target-fps``: dynamic resolution as games do it.
 
-A :class:`FpsController` walks a ladder of (internal scale, keyframe interval) levels, from the
+A :class:`FpsController` walks a ladder of (network scale, keyframe interval) levels, from the
 dearest to the cheapest, on a smoothed frame time: one level cheaper when the frame time stays
 above the budget, one level dearer only when it stays well below (hysteresis: different
 thresholds up and down, a run of frames before each move, and a cooldown after it).
@@ -12,6 +12,14 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from .engine import Engine, Style
+from .frame_stylizer import FrameTiming
+from .keyframes import KeyframeStylizer
+from .metadata import ModelInfo
 
 LADDER: tuple[tuple[float, int], ...] = (
     (1.0, 1), (0.75, 1), (0.5, 1), (0.5, 2), (0.375, 2), (0.25, 2), (0.25, 4), (0.1875, 4),
@@ -48,11 +56,11 @@ class FpsController:
         return self.ladder[self.level]
 
     def _cheaper_level(self, seconds: float) -> int:
-        """The dearest cheaper level whose predicted time (cost ~ scale^2 / interval) fits 0.9 x
+        """The dearest cheaper level whose predicted time (cost ~ network scale^2 / interval) fits 0.9 x
         the budget; the cheapest when none does."""
         def model(level: int) -> float:
-            scale, interval = self.ladder[level]
-            return scale * scale / interval
+            network_scale, interval = self.ladder[level]
+            return network_scale * network_scale / interval
 
         for level in range(self.level + 1, len(self.ladder)):
             if seconds * model(level) / model(self.level) <= 0.9 * self.budget:
@@ -81,45 +89,91 @@ class FpsController:
         self._over = self._under = 0
         self._wait = self.cooldown
         self._ema = None  # the new level's cost is measured afresh
-        scale, interval = self.setting
-        self.history.append({"frame": self._frame, "scale": scale, "keyframe_interval": interval})
+        network_scale, interval = self.setting
+        self.history.append({"frame": self._frame, "scale": network_scale, "keyframe_interval": interval})
         return True
 
 
 class PacedStylizer:
-    """A keyframe stylizer whose scale and interval follow an :class:`FpsController`."""
+    """A frame stylizer: a :class:`~runtime.keyframes.KeyframeStylizer` whose network scale and
+    keyframe interval follow an :class:`FpsController`."""
 
-    def __init__(self, keyframes, target_fps: float, ladder: tuple[tuple[float, int], ...] = LADDER,
-                 start: tuple[float, int] = START) -> None:
-        controller = FpsController(target_fps, ladder, level=ladder.index(start) if start in ladder else 0)
-        self.__dict__.update(inner=keyframes, controller=controller)
+    def __init__(self, keyframes: KeyframeStylizer, target_fps: float,
+                 ladder: tuple[tuple[float, int], ...] = LADDER, start: tuple[float, int] = START) -> None:
+        self.inner = keyframes
+        level = ladder.index(start) if start in ladder else 0
+        self.controller = FpsController(target_fps, ladder, level=level)
         self._apply()
-        self.controller.history.append({"frame": 0, "scale": self.controller.setting[0],
-                                        "keyframe_interval": self.controller.setting[1]})
-
-    def __getattr__(self, name: str):
-        return getattr(self.__dict__["inner"], name)
-
-    def __setattr__(self, name: str, value) -> None:
-        setattr(self.inner, name, value)
+        network_scale, interval = self.controller.setting
+        self.controller.history.append({"frame": 0, "scale": network_scale, "keyframe_interval": interval})
 
     def _apply(self) -> None:
-        scale, interval = self.controller.setting
-        inner = self.inner
-        inner.full.scale = scale
-        inner.cheap.scale = max(0.05, scale / 2)
-        inner.__dict__["interval"] = interval
+        self.inner.network_scale, self.inner.interval = self.controller.setting
 
     @property
     def pacing_text(self) -> str:
-        scale, interval = self.controller.setting
-        return f"target {self.controller.target_fps:g} fps: scale {scale:g}, keyframe every {interval}"
+        network_scale, interval = self.controller.setting
+        target = self.controller.target_fps
+        return f"target {target:g} fps: scale {network_scale:g}, keyframe every {interval}"
 
     @property
     def pacing_history(self) -> list[dict]:
         return self.controller.history
 
-    def stylize(self, frame, *, bgr: bool = False):
+    # --- what the player reads and sets: the keyframe stylizer's ------------------------------
+    @property
+    def last_timing(self) -> FrameTiming:
+        return self.inner.last_timing
+
+    @property
+    def info(self) -> ModelInfo:
+        return self.inner.info
+
+    @property
+    def engine(self) -> Engine:
+        return self.inner.engine
+
+    @property
+    def steps(self) -> list[int]:
+        return self.inner.steps
+
+    @property
+    def step(self) -> int:
+        return self.inner.step
+
+    @step.setter
+    def step(self, value: int) -> None:
+        self.inner.step = value
+
+    @property
+    def style(self) -> Style | None:
+        return self.inner.style
+
+    @style.setter
+    def style(self, style: Style) -> None:
+        self.inner.style = style
+
+    @property
+    def temporal_mode(self) -> str:
+        return self.inner.temporal_mode
+
+    def set_temporal(self, mode: str, weight: float | None = None) -> None:
+        self.inner.set_temporal(mode, weight)
+
+    def encode_style(self, image: np.ndarray | str | Path, *, bgr: bool = False, name: str | None = None
+                     ) -> Style:
+        return self.inner.encode_style(image, bgr=bgr, name=name)
+
+    def set_style(self, image: np.ndarray | str | Path, *, bgr: bool = False) -> Style:
+        return self.inner.set_style(image, bgr=bgr)
+
+    def warm_up(self, height: int, width: int, runs: int = 2) -> None:
+        self.inner.warm_up(height, width, runs)
+
+    def close(self) -> None:
+        self.inner.close()
+
+    def stylize(self, frame: np.ndarray, *, bgr: bool = False) -> np.ndarray:
         t0 = time.perf_counter()
         image = self.inner.stylize(frame, bgr=bgr)
         if self.controller.update(time.perf_counter() - t0):

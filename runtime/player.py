@@ -21,14 +21,15 @@ import numpy as np
 
 from rlministyler.errors import UserError
 
-from .sinks import WRITER_TIMEOUT, Sink, finish_writer
+from .engine import Style
+from .frame_stylizer import FrameStylizer
+from .sinks import Sink
 from .sources import Frame, Source
 from .stats import FpsMeter, LatencyStats
-from .stylizer import Style, Stylizer
+from .writer import END, WRITER_TIMEOUT, finish_writer
 
 WINDOW = "rlministyler"
 KEYS_HELP = "keys: 1..9,0 step  s style  t temporal  f overlay  q/Esc quit"
-_END = object()
 
 
 def display_available() -> bool:
@@ -53,9 +54,9 @@ class PlayReport:
 
 
 class Player:
-    """Run a source through a stylizer into a sink and/or a window."""
+    """Run a source through a frame stylizer into a sink and/or a window."""
 
-    def __init__(self, stylizer: Stylizer, source: Source, sink: Sink | None = None, *,
+    def __init__(self, stylizer: FrameStylizer, source: Source, sink: Sink | None = None, *,
                  styles: list[Style] | None = None, display: bool = False, overlay: bool = True,
                  max_frames: int | None = None, progress: bool = True, queue_size: int = 4,
                  temporal_toggle: str = "flow", exits_on_interrupt: bool = False) -> None:
@@ -105,7 +106,7 @@ class Player:
     def _put_end(self, q: queue.Queue, may_drop: bool = False) -> None:
         while True:
             try:
-                q.put(_END, timeout=0.1)
+                q.put(END, timeout=0.1)
                 return
             except queue.Full:
                 if may_drop and self.stop.is_set():  # unread input frames may go; results never
@@ -118,7 +119,7 @@ class Player:
         assert self.sink is not None
         while True:
             item = self.out_q.get()
-            if item is _END:
+            if item is END:
                 return
             if self._errors:
                 continue  # after a write error, drain without writing
@@ -138,7 +139,7 @@ class Player:
                 if self._errors:
                     raise self._errors[0] from None
                 continue
-            if item is _END:
+            if item is END:
                 if self._errors:
                     raise self._errors[0]
                 return None
@@ -228,7 +229,7 @@ class Player:
             report.error = str(exc) if isinstance(exc, UserError) else f"{type(exc).__name__}: {exc}"
         report.written = self.sink.written if self.sink else 0
         report.dropped = self.dropped
-        report.pacing = getattr(self.stylizer, "pacing_history", None)
+        report.pacing = self.stylizer.pacing_history
         report.skipped = list(self.source.skipped)
         report.ended_early = bool(getattr(self.source, "ended_early", False))
         return report
@@ -270,7 +271,7 @@ class Player:
         s = self.stylizer
         if key.isdigit():
             step = int(key) or 10
-            if step in s.info.outputs:
+            if step in s.steps:
                 s.step = step
                 self._say(f"step {step}")
             else:
@@ -280,7 +281,7 @@ class Player:
             s.style = self.styles[(i + 1) % len(self.styles)]
             self._say(f"style {s.style.name}")
         elif key == "t":
-            mode = "off" if s.temporal.mode != "off" else self.temporal_toggle
+            mode = "off" if s.temporal_mode != "off" else self.temporal_toggle
             s.set_temporal(mode)
             self._say(f"temporal {mode}")
         elif key == "f":
@@ -289,21 +290,21 @@ class Player:
     def _draw_overlay(self, image: np.ndarray) -> np.ndarray:
         s = self.stylizer
         shown = image.copy()
-        lines = [f"{self.meter.fps:5.1f} fps  step {s.step}/{max(s.steps)}  {s.choice.name}"
-                 f"  temporal {s.temporal.mode}"]
-        if getattr(s, "pacing_text", None):
+        lines = [f"{self.meter.fps:5.1f} fps  step {s.step}/{max(s.steps)}  {s.engine.label}"
+                 f"  temporal {s.temporal_mode}"]
+        if s.pacing_text:
             lines.append(s.pacing_text)
         if s.style is not None and len(self.styles) > 1:
             lines.append(f"style {s.style.name}")
         if time.perf_counter() < self.message_until:
             lines.append(self.message)
-        scale = max(0.75, image.shape[0] / 720)
-        y = int(26 * scale)
+        text_scale = max(0.75, image.shape[0] / 720)
+        y = int(26 * text_scale)
         for line in lines:
             for color, thick in (((0, 0, 0), 3), ((255, 255, 255), 1)):
-                cv2.putText(shown, line, (int(10 * scale), y), cv2.FONT_HERSHEY_SIMPLEX, 0.55 * scale,
-                            color, max(1, round(thick * scale)), cv2.LINE_AA)
-            y += int(24 * scale)
+                cv2.putText(shown, line, (int(10 * text_scale), y), cv2.FONT_HERSHEY_SIMPLEX,
+                            0.55 * text_scale, color, max(1, round(thick * text_scale)), cv2.LINE_AA)
+            y += int(24 * text_scale)
         return shown
 
 

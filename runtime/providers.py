@@ -19,9 +19,9 @@ from pathlib import Path
 
 import onnxruntime as ort
 
+from rlministyler import spec
 from rlministyler.errors import UserError
 
-CHOICES = ("auto", "cpu", "cuda", "tensorrt")
 ORT_NAMES = {"tensorrt": "TensorrtExecutionProvider", "cuda": "CUDAExecutionProvider",
              "cpu": "CPUExecutionProvider"}
 _LIBRARIES = {"tensorrt": "libonnxruntime_providers_tensorrt", "cuda": "libonnxruntime_providers_cuda"}
@@ -113,8 +113,8 @@ def choose(requested: str, model: bytes | str, device_id: int = 0, threads: int 
 
     An explicit ``cuda`` or ``tensorrt`` that cannot run is an error, not a silent CPU run.
     """
-    if requested not in CHOICES:
-        raise UserError(f"unknown provider {requested!r}: use one of {', '.join(CHOICES)}")
+    if requested not in spec.PROVIDERS:
+        raise UserError(f"unknown provider {requested!r}: use one of {', '.join(spec.PROVIDERS)}")
     order = ["tensorrt", "cuda", "cpu"] if requested == "auto" else [requested]
     skipped: list[str] = []
     options = session_options(threads)

@@ -47,37 +47,6 @@ class Sink:
         """Give up on a writer thread that no longer responds."""
 
 
-WRITER_TIMEOUT = 10.0  # seconds a writer may take to take a frame or finish before it is abandoned
-
-
-def finish_writer(player, writer, timeout: float = WRITER_TIMEOUT) -> bool:
-    """Hand the writer thread its end marker and wait for it, at most ``timeout`` seconds of no
-    progress; False when it is stuck (the caller abandons the sink rather than waiting forever)."""
-    import queue
-    import time
-
-    from .player import _END
-
-    deadline = time.monotonic() + timeout
-    last = player.sink.written
-    while time.monotonic() < deadline:
-        try:
-            player.out_q.put(_END, timeout=0.1)
-            break
-        except queue.Full:
-            if player.sink.written != last:  # still making progress
-                last, deadline = player.sink.written, time.monotonic() + timeout
-    else:
-        return False
-    while writer.is_alive():
-        writer.join(timeout=0.1)
-        if player.sink.written != last:
-            last, deadline = player.sink.written, time.monotonic() + timeout
-        if time.monotonic() > deadline:
-            return False
-    return True
-
-
 class ImageSink(Sink):
     def __init__(self, path: Path) -> None:
         super().__init__()

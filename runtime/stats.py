@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .stylizer import FrameTiming
+from .frame_stylizer import FrameTiming
 
 STAGES = ("pre", "infer", "post", "total")
 

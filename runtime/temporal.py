@@ -17,7 +17,8 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-MODES = ("off", "ema", "flow")
+from rlministyler import spec
+
 CUT_THRESHOLD = 40.0  # mean absolute grey-level change (0..255) between inputs that counts as a cut
 CUT_CORRELATION = 0.4  # ... or a correlation of blurred 32-pixel-wide thumbnails below this
 FLOW_WIDTH = 320  # flow is computed at this width at most; it is smooth, and 1080p flow is slow
@@ -174,4 +175,4 @@ def make_filter(mode: str, weight: float = 0.6) -> TemporalFilter:
         return FlowFilter(weight)
     if mode == "off":
         return TemporalFilter(weight)
-    raise ValueError(f"unknown temporal mode {mode!r}: use one of {', '.join(MODES)}")
+    raise ValueError(f"unknown temporal mode {mode!r}: use one of {', '.join(spec.TEMPORAL_MODES)}")

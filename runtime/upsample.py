@@ -16,7 +16,9 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-UPSAMPLERS = ("bilinear", "guided")
+from rlministyler import spec
+from rlministyler.errors import UserError
+
 # Chosen by measurement (4 sample photos at 360p, la_muse, steps 3 and 5, SSIM to the full-size
 # output, the network run on the area-downscaled photo): at 1/4 scale, step 3: bilinear 0.314;
 # guided eps 1e-3: r2 0.453, r3 0.476, r4 0.490, r6 0.505, r8 0.511 (step 5 alike, 0.273 to
@@ -111,6 +113,14 @@ def guided_upsample(guide_full: np.ndarray, src_low: np.ndarray, radius: int = G
     return cv2.merge(out)
 
 
+def choose_upsampler(requested: str | None, network_scale: float) -> str:
+    """``requested``, checked; by default ``guided`` below network scale 1, else ``bilinear``."""
+    chosen = requested or ("guided" if network_scale < 1 else "bilinear")
+    if chosen not in spec.UPSAMPLERS:
+        raise UserError(f"unknown --upsample {requested!r}: use one of {', '.join(spec.UPSAMPLERS)}")
+    return chosen
+
+
 def upsample(kind: str, guide_full: np.ndarray, src_low: np.ndarray,
              guide_low: np.ndarray | None = None) -> np.ndarray:
     """``bilinear`` or ``guided`` upsampling of ``src_low`` (uint8, or float32 in [0, 1]) to
@@ -120,7 +130,7 @@ def upsample(kind: str, guide_full: np.ndarray, src_low: np.ndarray,
         return out if out.dtype == np.uint8 else cv2.convertScaleAbs(out, alpha=255.0)
     if kind == "guided":
         return guided_upsample(guide_full, src_low, guide_low=guide_low)
-    raise ValueError(f"unknown upsampler {kind!r}: use one of {', '.join(UPSAMPLERS)}")
+    raise ValueError(f"unknown upsampler {kind!r}: use one of {', '.join(spec.UPSAMPLERS)}")
 
 
 # --- float64 reference (tests) ---------------------------------------------------------------

@@ -54,8 +54,8 @@ def _exports_follow_the_contract():
     import json
     import sys
 
-    exporter = sys.modules.get("rlministyler.export.exporter")  # imported at collection by tests that export
-    if exporter is None:
+    describe = sys.modules.get("rlministyler.export.describe")  # imported at collection by tests that export
+    if describe is None:
         yield
         return
     import jsonschema
@@ -63,7 +63,7 @@ def _exports_follow_the_contract():
     from rlministyler.contract import SCHEMA_PATH
 
     validator = jsonschema.Draft202012Validator(json.loads(SCHEMA_PATH.read_text()))
-    write_json, set_metadata = exporter._write_json, exporter._set_metadata
+    write_json, set_metadata = describe.write_json, describe.embed_metadata
 
     def checked_write_json(path, data):
         validator.validate(data)
@@ -74,6 +74,6 @@ def _exports_follow_the_contract():
         validator.validate(json.loads(model.metadata_props[0].value))
 
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(exporter, "_write_json", checked_write_json)
-        patch.setattr(exporter, "_set_metadata", checked_set_metadata)
+        patch.setattr(describe, "write_json", checked_write_json)
+        patch.setattr(describe, "embed_metadata", checked_set_metadata)
         yield

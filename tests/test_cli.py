@@ -203,16 +203,16 @@ def test_each_package_registers_its_own_subcommands():
     from rlministyler.benchmarks import cli as bench_cli
     from rlministyler.export import cli as export_cli
     from rlministyler.runtime import cli as run_cli
-    from rlministyler.runtime import web_cli
     from rlministyler.training import cli as training_cli
+    from rlministyler.web import cli as web_cli
 
-    from rlministyler.argtypes import Parser, parse_steps
+    from rlministyler.argtypes import Parser
     from rlministyler.cli import build_parser
 
     registered = {}
     for name, register in (("training", training_cli.add_parsers), ("export", export_cli.add_parsers),
                            ("runtime", run_cli.add_parsers), ("bench", bench_cli.add_parsers),
-                           ("web", lambda sub: web_cli.add_parser(sub, parse_steps))):
+                           ("web", web_cli.add_parsers)):
         sub = argparse.ArgumentParser().add_subparsers(parser_class=Parser)
         register(sub)
         registered[name] = set(sub.choices)

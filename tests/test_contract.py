@@ -9,7 +9,20 @@ import json
 import jsonschema
 import pytest
 
-from rlministyler.contract import FORMAT_VERSION, SCHEMA_PATH, ExportMetadata, json_schema, loads, schema_text
+from rlministyler.contract import (
+    FORMAT_VERSION,
+    MANIFEST_SCHEMA_PATH,
+    SCHEMA_PATH,
+    SITE_FORMAT_VERSION,
+    ExportMetadata,
+    SiteManifest,
+    json_schema,
+    loads,
+    manifest_json_schema,
+    manifest_schema_text,
+    read_manifest,
+    schema_text,
+)
 from rlministyler.errors import UserError
 
 GOOD = {
@@ -90,3 +103,51 @@ def test_schema_file_is_valid_json_schema():
     schema = json.loads(SCHEMA_PATH.read_text())
     jsonschema.Draft202012Validator.check_schema(schema)
     assert set(schema["required"]) >= {"format", "format_version", "variant", "steps", "outputs", "files"}
+
+
+# --- the web manifest (manifest.json of `rlministyler web`) --------------------------------------
+SITE = {
+    "format": "rlministyler-web", "format_version": 1,
+    "model": {"name": "all3.onnx", "variant": "split", "steps": [1, 3],
+              "files": {"1": "models/step1.onnx", "3": "models/step3.onnx"},
+              "outputs": {"1": "step_1", "3": "step_3"}, "style_encoder": "models/style_encoder.onnx",
+              "style_input": "style", "style_tensors": ["style_mean", "style_std"], "size_multiple": 4,
+              "min_size": 8, "static_size": None, "style_size": 256, "style_static_size": None,
+              "precision": "fp32", "baked_style": None},
+    "styles": [{"name": "la_muse.jpg", "file": "styles/01_la_muse.png"}],
+    "ort": {"version": "1.20.1", "dir": "ort/", "wasm": "ort/ort.wasm.min.mjs",
+            "webgpu": "ort/ort.webgpu.min.mjs"},
+}
+
+
+def test_committed_manifest_schema_is_the_generated_one():
+    assert MANIFEST_SCHEMA_PATH.read_text() == manifest_schema_text(), "run: python -m rlministyler.contract"
+    jsonschema.Draft202012Validator.check_schema(json.loads(MANIFEST_SCHEMA_PATH.read_text()))
+
+
+def test_manifest_round_trip_keeps_every_key(tmp_path):
+    manifest = SiteManifest.from_dict(copy.deepcopy(SITE))
+    assert manifest.model.files["3"] == "models/step3.onnx" and manifest.styles[0].name == "la_muse.jpg"
+    assert manifest.to_dict() == SITE  # nulls stay: the page reads every key
+    jsonschema.validate(SITE, manifest_json_schema())
+    (tmp_path / "manifest.json").write_text(json.dumps(SITE))
+    assert read_manifest(tmp_path / "manifest.json") == manifest
+
+
+@pytest.mark.parametrize(("edit", "message"), [
+    (lambda d: d["model"].update(steps="1,3"), "'model.steps' must be a list"),
+    (lambda d: d["model"]["files"].update({"3": 3}), "'model.files.3' must be a string"),
+    (lambda d: d["styles"][0].pop("file"), "'styles[0].file' is missing"),
+    (lambda d: d["ort"].pop("wasm"), "'ort.wasm' is missing"),
+    (lambda d: d["model"].update(variant="fancy"), "'model.variant' must be 'full' or 'baked' or 'split'"),
+    (lambda d: d.update(format_version=SITE_FORMAT_VERSION + 1), "newer rlministyler"),
+    (lambda d: d.update(format="rlministyler-onnx"), "not the manifest of a site built by rlministyler web"),
+])
+def test_malformed_manifest_is_one_line_naming_the_field(edit, message):
+    data = copy.deepcopy(SITE)
+    edit(data)
+    with pytest.raises(UserError) as info:
+        SiteManifest.from_dict(data, "site/manifest.json")
+    text = str(info.value)
+    assert message in text and "\n" not in text and text.startswith("site/manifest.json")
+    assert not jsonschema.Draft202012Validator(manifest_json_schema()).is_valid(data)

@@ -13,12 +13,14 @@ import onnx
 import onnxruntime as ort
 import pytest
 import torch
-from rlministyler.export import exporter
+from rlministyler.export import verification
 from rlministyler.export.exporter import ExportOptions, export_model
-from rlministyler.export.graphs import STYLE_TENSORS
+from rlministyler.export.plan import make_plan, parse_size
+from rlministyler.export.targets import STYLE_TENSORS
 from rlministyler.export.unity_check import check_model, format_report
 from rlministyler.runtime.metadata import read_metadata
 
+from rlministyler.contract import Verification
 from rlministyler.errors import UserError
 from rlministyler.images import read_image
 
@@ -303,8 +305,8 @@ def test_int8_weights_cannot_saturate_any_x86_kernel(weights_dir, images, data_d
 
 
 def test_failed_verification_removes_the_files(weights_dir, images, tmp_path, monkeypatch):
-    monkeypatch.setitem(exporter.TOLERANCE, "fp32", {"max_abs": 0.0})
-    monkeypatch.setattr(exporter, "_float64_check", lambda failures, *args: failures)
+    monkeypatch.setitem(verification.TOLERANCE, "fp32", {"max_abs": 0.0})
+    monkeypatch.setattr(verification, "float64_check", lambda failures, *args: failures)
     out = tmp_path / "x.onnx"
     with pytest.raises(UserError, match="verification failed"):
         export_model(ExportOptions(output=out, steps=1, variant="split", checkpoint=str(weights_dir),
@@ -325,13 +327,13 @@ def test_failed_verification_removes_the_files(weights_dir, images, tmp_path, mo
 def test_bad_options_are_refused_before_work(kwargs, needle, tmp_path):
     opts = {"output": tmp_path / "m.onnx", **kwargs}
     with pytest.raises(UserError, match=needle):
-        exporter.check_options(ExportOptions(**opts))
+        make_plan(ExportOptions(**opts))
 
 
 @pytest.mark.parametrize("size", ["63x64", "4x4", "512"])
 def test_bad_sizes(size):
     with pytest.raises(UserError, match="size"):
-        exporter.parse_size(size)
+        parse_size(size)
 
 
 def test_cli_export_and_errors(weights_dir, images, tmp_path):
@@ -372,17 +374,17 @@ def test_float64_second_opinion_still_rejects_a_wrong_output(stylizer, images):
     with torch.no_grad():
         right = stylizer.sequence(torch.from_numpy(content), torch.from_numpy(style), [2])[2]
     right = right.clamp(0, 1).numpy()
-    result = exporter.ExportResult([], Path("x.json"), {}, 0, 0, 0.0)
+    result = Verification()
     got = {"good": right, "bad": np.clip(right + 0.01, 0, 1)}
-    still = exporter._float64_check(["good", "bad"], got, {"good": right, "bad": right}, stylizer,
-                                    content, style, {"good": 2, "bad": 2}, FP32_TOL, result,
-                                    lambda _: None)
+    still = verification.float64_check(["good", "bad"], got, {"good": right, "bad": right}, stylizer,
+                                       content, style, {"good": 2, "bad": 2}, FP32_TOL, result,
+                                       lambda _: None)
     assert still == ["bad"]
 
 
 @pytest.mark.parametrize(("cin", "cout", "k"), [(16, 3, 9), (8, 5, 3), (3, 16, 9)])
 def test_half_resolution_conv_is_the_same_convolution(cin, cout, k):
-    from rlministyler.export.graphs import HalfResolutionConv
+    from rlministyler.export.rewrites import HalfResolutionConv
     from torch import nn
     from torch.nn import functional as F
 
@@ -397,7 +399,7 @@ def test_half_resolution_conv_is_the_same_convolution(cin, cout, k):
 
 
 def test_folded_modulation_is_the_same_sum():
-    from rlministyler.export.graphs import _fold_modulation
+    from rlministyler.export.rewrites import _fold_modulation
     from torch import nn
     from torch.nn import functional as F
 
@@ -442,7 +444,7 @@ def _grouped_convs(model: onnx.ModelProto) -> list[str]:
 
 
 def test_depthwise_groups_are_the_same_layers():
-    from rlministyler.export.graphs import PairSumDepthwise, SplitDepthwiseDown
+    from rlministyler.export.rewrites import PairSumDepthwise, SplitDepthwiseDown
     from rlministyler.training.model.layers import DownStage, ReflectConv
     from torch import nn
 
@@ -465,7 +467,7 @@ def test_depthwise_groups_are_the_same_layers():
 def test_cli_knows_every_rewrite(weights_dir):
     """The rewrite names live in rlministyler.spec (so --help needs no torch); every one of them is
     a rewrite the exporter applies, and the CLI accepts them all."""
-    from rlministyler.export.graphs import apply_rewrites
+    from rlministyler.export.rewrites import apply_rewrites
     from rlministyler.training.model import load_pair
 
     from rlministyler.argtypes import rewrites as _rewrites
@@ -480,17 +482,41 @@ def test_cli_knows_every_rewrite(weights_dir):
 
 
 def test_a_target_is_one_record(monkeypatch, tmp_path):
-    """check_options reads the target records: a new engine is one Target, and its limits apply."""
+    """make_plan reads the target records: a new engine is one Target, and its limits apply."""
     from rlministyler.export import targets
 
     engine = targets.Target("engine-x", "a test engine", 13, (13, 17), ("fp32", "fp16"), (), static_size=True)
     monkeypatch.setitem(targets.TARGETS, "engine-x", engine)
     out = tmp_path / "m.onnx"
-    assert exporter.check_options(ExportOptions(output=out, steps=1, target="engine-x", size=(64, 64))) == 13
+    assert make_plan(ExportOptions(output=out, steps=1, target="engine-x", size=(64, 64))).opset == 13
     with pytest.raises(UserError, match=r"--precision int8 cannot target engine-x: use fp32 or fp16"):
-        exporter.check_options(ExportOptions(output=out, steps=1, target="engine-x", size=(64, 64),
-                                             precision="int8"))
+        make_plan(ExportOptions(output=out, steps=1, target="engine-x", size=(64, 64), precision="int8"))
     with pytest.raises(UserError, match=r"--target engine-x needs --size"):
-        exporter.check_options(ExportOptions(output=out, steps=1, target="engine-x"))
+        make_plan(ExportOptions(output=out, steps=1, target="engine-x"))
     with pytest.raises(UserError, match=r"--opset 12 is not usable for --target engine-x: use 13\.\.17"):
-        exporter.check_options(ExportOptions(output=out, steps=1, target="engine-x", size=(64, 64), opset=12))
+        make_plan(ExportOptions(output=out, steps=1, target="engine-x", size=(64, 64), opset=12))
+
+
+@pytest.mark.parametrize(("kwargs", "needle"), [
+    (dict(internal_scale=0.3), "must be 1/N"),
+    (dict(internal_scale=0.0), "must be 1/N"),
+    (dict(internal_scale=0.5, upsample="nearest"), "--upsample must be one of"),
+    (dict(internal_scale=0.25, size=(64, 72)), "multiples of 16"),
+    (dict(size=(63, 64)), "invalid --size"),
+])
+def test_internal_scale_and_size_are_refused_in_the_plan(kwargs, needle, tmp_path):
+    """The plan refuses them before any weights are looked for (this checkpoint does not exist)."""
+    opts = ExportOptions(output=tmp_path / "m.onnx", steps=1, checkpoint=str(tmp_path / "none"), **kwargs)
+    with pytest.raises(UserError, match=needle):
+        make_plan(opts)
+    with pytest.raises(UserError, match=needle):
+        export_model(opts)
+
+
+def test_every_variant_names_a_frame_graph():
+    from rlministyler.export.targets import VARIANTS
+    from rlministyler.export.unrolled import FRAME_GRAPHS
+
+    assert {v.graph for v in VARIANTS.values()} <= set(FRAME_GRAPHS)
+    plan = make_plan(ExportOptions(output=Path("m.onnx"), steps=3, all_steps=True, internal_scale=0.5))
+    assert plan.factor == 2 and plan.output_steps == {"step_1": 1, "step_2": 2, "step_3": 3}

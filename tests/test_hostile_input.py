@@ -1,4 +1,4 @@
-"""Hostile and careless input (issue 16): nothing lost, nothing overwritten, nothing hangs.
+"""Hostile and careless input: nothing lost, nothing overwritten, nothing hangs.
 
 Every fixture is built here and kept tiny: forged PNG headers, FIFOs, hard links, a size-capped
 process (RLIMIT_FSIZE) standing in for a full disk, edited logs, signals from this process."""
@@ -598,7 +598,8 @@ def test_malformed_config_is_one_line(tmp_path):
 
 # --- 6. signals and stuck writers --------------------------------------------------------------
 def test_a_stuck_writer_is_abandoned(tmp_path):
-    from rlministyler.runtime.sinks import Sink, finish_writer
+    from rlministyler.runtime.sinks import Sink
+    from rlministyler.runtime.writer import finish_writer
 
     class Stuck(Sink):
         target = "stuck.mp4"

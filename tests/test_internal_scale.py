@@ -46,7 +46,8 @@ def test_in_graph_equals_runtime_upsampler_within_one_level(exported, key, scale
 
     frame = _frame()
     in_graph = Stylizer(exported[key], "cpu").stylize(frame).astype(int)
-    runtime = Stylizer(exported["plain"], "cpu", scale=scale, upsample=upsample).stylize(frame).astype(int)
+    runtime = Stylizer(exported["plain"], "cpu", network_scale=scale,
+                       upsample=upsample).stylize(frame).astype(int)
     assert in_graph.shape == frame.shape
     assert np.abs(in_graph - runtime).max() <= 1
 

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from rlministyler.runtime.keyframes import KeyframeStylizer, parse_interval
-from rlministyler.runtime.stylizer import FrameTiming
+from rlministyler.runtime.frame_stylizer import FrameTiming
+from rlministyler.runtime.keyframes import KeyframeStylizer
+
+from rlministyler.spec import parse_keyframe_interval
 
 W, H, SHIFT = 160, 96, 3
 
@@ -103,6 +105,23 @@ def test_step_and_style_go_to_both_stylizers():
 
 
 def test_parse_interval():
-    assert parse_interval("4") == 4 and parse_interval("auto") == "auto"
+    assert parse_keyframe_interval("4") == 4 and parse_keyframe_interval("auto") == "auto"
     with pytest.raises(ValueError):
-        parse_interval("0")
+        parse_keyframe_interval("0")
+
+
+def test_every_mode_is_a_frame_stylizer():
+    """The plain stylizer and the real-time modes offer all the player reads and sets."""
+    from rlministyler.runtime.frame_stylizer import FrameStylizer
+    from rlministyler.runtime.pacing import PacedStylizer
+    from rlministyler.runtime.stylizer import Stylizer
+
+    members = {name for name in vars(FrameStylizer) if not name.startswith("_")} - {"last_timing"}
+    assert {"stylize", "step", "style", "steps", "info", "engine", "pacing_history"} <= members
+    for cls in (Stylizer, KeyframeStylizer, PacedStylizer):
+        assert members <= set(dir(cls)), (cls.__name__, members - set(dir(cls)))
+    ks = KeyframeStylizer(Invert(), Invert(value=7), interval=2, concurrent=False)
+    paced = PacedStylizer(ks, 30.0)
+    assert isinstance(ks.last_timing, FrameTiming) and paced.last_timing is ks.last_timing
+    assert ks.pacing_history is None and paced.pacing_history[0]["frame"] == 0
+

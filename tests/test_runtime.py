@@ -114,8 +114,8 @@ def test_all_steps_model_step_equals_single_step_model(models, style_path, conte
 
 def test_all_steps_model_runs_only_the_chosen_step(models):
     s = Stylizer(models["all3"], "cpu")
-    assert [o.name for o in s.session_for_step(1).get_outputs()] == ["step_1"]
-    assert s.session_for_step(3) is s.session  # the last step needs the whole graph anyway
+    assert [o.name for o in s.engine.session_for_step(1).get_outputs()] == ["step_1"]
+    assert s.engine.session_for_step(3) is s.engine.session  # the last step needs the whole graph anyway
 
 
 def test_pruned_step_of_an_fp16_model_equals_the_whole_graph(models, content_bgr):
@@ -188,12 +188,12 @@ def test_static_model_resizes_in_and_out(models, content_bgr):
 
 
 def test_scale_runs_smaller_network(models, content_bgr):
-    s = Stylizer(models["baked1"], "cpu", scale=0.5)
+    s = Stylizer(models["baked1"], "cpu", network_scale=0.5)
     assert s.network_size(101, 150) == (50, 75, 52, 76)
     out = s.stylize(content_bgr, bgr=True)
     assert out.shape == content_bgr.shape
     with pytest.raises(UserError, match="--scale"):
-        Stylizer(models["baked1"], "cpu", scale=2.0)
+        Stylizer(models["baked1"], "cpu", network_scale=2.0)
 
 
 def test_step_and_style_errors(models, style_path):
@@ -218,9 +218,33 @@ def test_explicit_gpu_provider_that_cannot_run_is_an_error(models):
         except UserError as exc:
             assert "provider cuda cannot run here" in str(exc)
         else:
-            assert s.choice.name == "cuda"
+            assert s.engine.choice.name == "cuda"
     auto = Stylizer(models["baked1"], "auto")
-    assert auto.choice.describe().startswith(f"provider: {auto.choice.name}")
+    assert auto.engine.choice.describe().startswith(f"provider: {auto.engine.choice.name}")
+
+
+def test_an_engine_plugs_in_by_name_and_loads_when_chosen(models, content_bgr, monkeypatch):
+    """Another engine (a PyTorch one, say, from outside the runtime) registers by name; the
+    Stylizer's frame work is the same whatever runs the network."""
+    from rlministyler.runtime import engine
+    from rlministyler.runtime.ort_engine import OrtEngine
+
+    calls = []
+
+    class Recording(OrtEngine):
+        def run(self, content, step, style):
+            calls.append((content.shape, step))
+            return super().run(content, step, style)
+
+    monkeypatch.setitem(engine._REGISTRY, "recording", Recording)
+    monkeypatch.setitem(engine._REGISTRY, "lazy", "rlministyler.runtime.no_such_module:Engine")
+    recorded = Stylizer(models["baked1"], "cpu", engine="recording").stylize(content_bgr, bgr=True)
+    assert calls == [((1, 3, 104, 152), 1)]  # padded to the size multiple
+    assert np.array_equal(recorded, Stylizer(models["baked1"], "cpu").stylize(content_bgr, bgr=True))
+    with pytest.raises(UserError, match="unknown engine 'nope': use one of onnxruntime"):
+        Stylizer(models["baked1"], "cpu", engine="nope")
+    with pytest.raises(UserError, match="engine 'lazy' cannot be loaded"):
+        Stylizer(models["baked1"], "cpu", engine="lazy")
 
 
 # --- the command: sources and outputs ------------------------------------------------------

@@ -59,12 +59,12 @@ def test_stylizer_upsample_choice(baked1):
 
     from rlministyler.errors import UserError
 
-    assert Stylizer(baked1, "cpu", scale=0.5).upsample == "guided"
+    assert Stylizer(baked1, "cpu", network_scale=0.5).upsample == "guided"
     assert Stylizer(baked1, "cpu").upsample == "bilinear"
     with pytest.raises(UserError, match="upsample"):
-        Stylizer(baked1, "cpu", scale=0.5, upsample="nearest")
+        Stylizer(baked1, "cpu", network_scale=0.5, upsample="nearest")
     frame = _scene(72, 96)
-    guided = Stylizer(baked1, "cpu", scale=0.5).stylize(frame)
-    bilinear = Stylizer(baked1, "cpu", scale=0.5, upsample="bilinear").stylize(frame)
+    guided = Stylizer(baked1, "cpu", network_scale=0.5).stylize(frame)
+    bilinear = Stylizer(baked1, "cpu", network_scale=0.5, upsample="bilinear").stylize(frame)
     assert guided.shape == bilinear.shape == frame.shape
     assert np.abs(guided.astype(int) - bilinear).mean() > 1  # the guided path is really taken

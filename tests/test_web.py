@@ -9,16 +9,19 @@ import urllib.request
 from pathlib import Path
 
 import cv2
+import jsonschema
 import numpy as np
 import onnx
 import onnxruntime as ort
 import pytest
 from rlministyler.benchmarks.chromium import BrowserError, Chromium, find_chromium, write_y4m
 from rlministyler.runtime import Stylizer
-from rlministyler.runtime.web import build_site, web_dir
-from rlministyler.runtime.web_serve import serve_in_thread, url_of
+from rlministyler.web.ort_web import LOCK_FILES, ORT_ENV, find_ort, locked_ort_version
+from rlministyler.web.serve import serve_in_thread, url_of
+from rlministyler.web.site import build_site, web_dir
 
 from rlministyler.cli import main
+from rlministyler.contract import MANIFEST_SCHEMA_PATH, SiteManifest
 from rlministyler.errors import UserError
 from tests.web_page import HELPERS, stylize_in_page
 
@@ -122,6 +125,36 @@ def test_site_holds_one_pruned_model_per_step(site, models):
         got = session.run(None, {"content": content, **style_feeds})[0]
         np.testing.assert_allclose(got, expected[f"step_{step}"], atol=1e-5)
     assert counts[0] < counts[1] < counts[2]  # step 1 runs one step, not three
+
+
+def test_manifest_follows_the_contract(site):
+    data = json.loads((site / "manifest.json").read_text())
+    jsonschema.validate(data, json.loads(MANIFEST_SCHEMA_PATH.read_text()))
+    assert SiteManifest.from_dict(data, site / "manifest.json").to_dict() == data
+
+
+def test_installed_package_installs_ort_web_into_the_cache(tmp_path, monkeypatch):
+    """Outside a checkout, onnxruntime-web comes from the user cache (npm ci there), never from beside
+    the installed package."""
+    web = tmp_path / "site-packages" / "rlministyler" / "web"
+    web.mkdir(parents=True)
+    for name in LOCK_FILES:
+        shutil.copyfile(web_dir() / name, web / name)
+    cache = tmp_path / "cache"
+    monkeypatch.setenv("RLMINISTYLER_CACHE", str(cache))
+    monkeypatch.delenv(ORT_ENV, raising=False)
+    monkeypatch.setenv("PATH", str(tmp_path / "empty"))
+    with pytest.raises(UserError, match=rf"installed in {cache / 'ort-web'} and npm is not on PATH"):
+        find_ort(web, None, lambda text: None, checkout=False)
+    checkout_copy = web_dir() / "node_modules" / "onnxruntime-web"
+    if not (checkout_copy / "package.json").is_file():
+        pytest.skip("onnxruntime-web is not installed in web/node_modules")
+    cached = cache / "ort-web" / "node_modules" / "onnxruntime-web"
+    cached.parent.mkdir(parents=True)
+    cached.symlink_to(checkout_copy, target_is_directory=True)  # as `npm ci` there would leave it
+    dist, version = find_ort(web, None, lambda text: None, checkout=False)
+    assert dist == cached / "dist" and version == locked_ort_version(web)
+    assert not (web / "node_modules").exists()
 
 
 def test_build_refuses_what_cannot_work(models, style_path, tmp_path):
@@ -266,6 +299,22 @@ def test_corrupt_model_shows_its_error(browser, site, tmp_path):
         assert page.evaluate("rlministyler.status().error") == text
         with pytest.raises(BrowserError, match="failed to load"):  # the API rejects, never hangs
             page.evaluate("rlministyler.stylize(new ImageData(16, 16), {step: 1})", timeout=30)
+    finally:
+        server.shutdown()
+
+
+def test_malformed_manifest_shows_the_field(browser, site, tmp_path):
+    broken = tmp_path / "broken"
+    shutil.copytree(site, broken)
+    data = json.loads((broken / "manifest.json").read_text())
+    del data["model"]["files"]["2"]
+    (broken / "manifest.json").write_text(json.dumps(data))
+    server = serve_in_thread(broken)
+    try:
+        page = open_page(browser, url_of(server))
+        text = page.evaluate("rlministyler.status().error")
+        assert text == "manifest.json: field 'model.files.2' must be a string, got nothing"
+        assert page.evaluate("document.getElementById('error').textContent") == text
     finally:
         server.shutdown()
 

@@ -2,13 +2,14 @@
 
 Builds the wheel from a copy of the tracked sources, installs it (not editable) into a fresh virtual
 environment and runs the command from a folder holding decoy ``runtime/``, ``export/``,
-``training/`` and ``benchmarks/`` packages. The dependencies come from this environment's
+``training/``, ``benchmarks/`` and ``web/`` packages. The dependencies come from this environment's
 site-packages through PYTHONPATH (it holds no ``rlministyler`` folder: the editable install is a
 finder that only its own .pth activates), so nothing is downloaded.
 """
 
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
 import sys
@@ -20,7 +21,8 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-DECOYS = ("runtime", "export", "training", "benchmarks")
+DECOYS = ("runtime", "export", "training", "benchmarks", "web")
+ORT_WEB_DIST = ROOT / "web" / "node_modules" / "onnxruntime-web" / "dist"
 
 
 def _copy_sources(dest: Path) -> None:
@@ -65,9 +67,9 @@ def _decoy_folder(tmp_path: Path) -> Path:
     return tmp_path
 
 
-def _run(python: Path, args: list[str], cwd: Path) -> subprocess.CompletedProcess:
+def _run(python: Path, args: list[str], cwd: Path, **env_vars: str) -> subprocess.CompletedProcess:
     deps = sysconfig.get_paths()["purelib"]
-    env = {"PATH": f"{python.parent}:/usr/bin:/bin", "PYTHONPATH": deps, "HOME": str(cwd)}
+    env = {"PATH": f"{python.parent}:/usr/bin:/bin", "PYTHONPATH": deps, "HOME": str(cwd), **env_vars}
     return subprocess.run([str(python), *args], cwd=cwd, capture_output=True, text=True, env=env, timeout=300)
 
 
@@ -121,3 +123,46 @@ def test_installed_check_unity_runs_on_a_model(installed, tmp_path):
     proc = _run(installed, ["-m", "rlministyler", "check-unity", str(path)], cwd)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert proc.stdout.startswith("OK: ") and "ops: Relu x1" in proc.stdout
+
+
+def test_wheel_ships_the_page_not_node_modules(wheel):
+    with zipfile.ZipFile(wheel) as z:
+        names = set(z.namelist())
+    for name in ("web/app/index.html", "web/app/main.js", "web/app/manifest.js", "web/app/worker.js",
+                 "web/package.json", "web/package-lock.json", "web/cli.py", "manifest.schema.json",
+                 "metadata.schema.json"):
+        assert f"rlministyler/{name}" in names, name
+    assert not [n for n in names if "node_modules" in n]
+
+
+def test_installed_web_builds_a_site(installed, weights_dir, data_dir, tmp_path):
+    """The wheel's own `rlministyler export` and `rlministyler web`, from the decoy folder: no checkout
+    to find the page in; onnxruntime-web from $RLMINISTYLER_ORT_WEB."""
+    if not (ORT_WEB_DIST / "ort.wasm.min.mjs").is_file():
+        pytest.skip("onnxruntime-web is not installed in web/node_modules (scripts/install_browser_deps.sh "
+                    "runs `npm ci` in web/)")
+    cwd = _decoy_folder(tmp_path)
+    script = str(installed.parent / "rlministyler")
+    model = tmp_path / "all2.onnx"
+    proc = _run(installed, [script, "export", "--steps", "2", "--all-steps", "--variant", "split",
+                            "--checkpoint", str(weights_dir), "--no-verify", "-q", "-o", str(model)], cwd)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    style = data_dir / "style" / "adain_la_muse.jpg"
+    proc = _run(installed, [script, "web", str(model), "--style", str(style), "-o", "site"], cwd,
+                RLMINISTYLER_ORT_WEB=str(ORT_WEB_DIST))
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert "decoy" not in proc.stderr
+    site = cwd / "site"
+    for name in ("index.html", "style.css", "main.js", "manifest.js", "engine.js", "worker.js", "sources.js",
+                 "tensor.js", "models/step1.onnx", "models/step2.onnx", "models/style_encoder.onnx",
+                 "styles/01_adain_la_muse.png", "ort/ort.wasm.min.mjs", "ort/ort-wasm-simd-threaded.wasm",
+                 "ort/ort.webgpu.min.mjs", "ort/ort-wasm-simd-threaded.asyncify.wasm"):
+        assert (site / name).is_file(), name
+    import jsonschema
+
+    (schema_path,) = installed.parent.parent.rglob("rlministyler/manifest.schema.json")  # the wheel's copy
+    manifest = json.loads((site / "manifest.json").read_text())
+    jsonschema.validate(manifest, json.loads(schema_path.read_text()))
+    assert manifest["model"]["steps"] == [1, 2] and manifest["model"]["variant"] == "split"
+    assert not list(installed.parent.parent.rglob("node_modules"))  # nothing installed beside the package
+    assert not (cwd / ".cache" / "rlministyler" / "ort-web").exists()  # $RLMINISTYLER_ORT_WEB was used

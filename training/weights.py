@@ -16,10 +16,11 @@ import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
+from rlministyler.cache import ENV_CACHE as ENV_CACHE  # re-exported for callers of this module
+from rlministyler.cache import cache_root
 from rlministyler.errors import UserError
 
 ENV_CHECKPOINT = "RLMINISTYLER_CHECKPOINT"
-ENV_CACHE = "RLMINISTYLER_CACHE"
 ENV_BASE_URL = "RLMINISTYLER_WEIGHTS_URL"
 DEFAULT_BASE_URL = "https://raw.githubusercontent.com/fengxiaoming520/RLMiniStyler/main/exp/ckpt/"
 
@@ -41,10 +42,7 @@ HOW_TO_GET = ("run `rlministyler weights download`, or pass --checkpoint DIR (or
 
 def weights_cache_dir() -> Path:
     """The download cache: $RLMINISTYLER_CACHE, else $XDG_CACHE_HOME/rlministyler, else ~/.cache."""
-    if os.environ.get(ENV_CACHE):
-        return Path(os.environ[ENV_CACHE]).expanduser() / "weights"
-    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
-    return Path(base).expanduser() / "rlministyler" / "weights"
+    return cache_root() / "weights"
 
 
 def sha256_of(path: Path) -> str:

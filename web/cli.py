@@ -1,18 +1,24 @@
-"""The ``rlministyler web`` subcommand: build a browser site from an export, or serve one."""
+"""The ``rlministyler web`` subcommand: build a browser site from an export, or serve one. Only
+argparse at registration; the builder and the server are imported when the command runs."""
 
 from __future__ import annotations
 
 import argparse
 import sys
 
+from rlministyler.argtypes import parse_steps
+from rlministyler.spec import STYLE_SIZE
+
 WEB_EPILOG = """\
 the site works from any static file server, offline: index.html, the app's JS and CSS, one
 model per chosen step (an --all-steps model is pruned to each), a split model's style encoder,
-the --style images and onnxruntime-web's runtime files (copied from web/node_modules, installed
-with `npm ci` in web/ when missing; without Node.js pass --ort-dir with the dist/ folder of the
-pinned onnxruntime-web npm package). WebGPU is used where the browser has it, else WebAssembly
-(SIMD, threads when the page is cross-origin isolated, as --serve makes it); ?backend=wasm
-forces WebAssembly, ?step=K and ?source=camera choose the start.
+the --style images and onnxruntime-web's runtime files: from --ort-dir or $RLMINISTYLER_ORT_WEB,
+else a checkout's web/node_modules (`npm ci` in web/ when missing), else installed once with
+`npm ci` into the user cache ($RLMINISTYLER_CACHE/ort-web or ~/.cache/rlministyler/ort-web).
+Without Node.js, pass --ort-dir with the dist/ folder of the pinned onnxruntime-web npm package.
+WebGPU is used where the browser has it, else WebAssembly (SIMD, threads when the page is
+cross-origin isolated, as --serve makes it); ?backend=wasm forces WebAssembly, ?step=K and
+?source=camera choose the start.
 
 examples:
   rlministyler export --steps 3 --all-steps --variant split -o all3.onnx
@@ -21,7 +27,7 @@ examples:
 """
 
 
-def add_parser(sub: argparse._SubParsersAction, steps_type) -> None:
+def add_parsers(sub: argparse._SubParsersAction) -> None:
     """Register ``web`` on the main parser's subcommands."""
     p = sub.add_parser(
         "web", help="build a static site that stylises a webcam, video or image in the browser",
@@ -31,13 +37,14 @@ def add_parser(sub: argparse._SubParsersAction, steps_type) -> None:
     p.add_argument("model", nargs="?", metavar="MODEL.onnx", help="an `rlministyler export` model")
     p.add_argument("--style", action="append", default=[], metavar="IMAGE",
                    help="a style image for the page's picker (repeat for several; users can upload more)")
-    p.add_argument("--steps", type=steps_type, metavar="LIST",
+    p.add_argument("--steps", type=parse_steps, metavar="LIST",
                    help="steps the site holds, e.g. 1,3,5 (default: every step of the model)")
-    p.add_argument("--style-size", type=int, default=256, metavar="N",
-                   help="scale styles' shorter side to N, in the builder and the page (default 256, as run)")
+    p.add_argument("--style-size", type=int, default=STYLE_SIZE, metavar="N",
+                   help="scale styles' shorter side to N, in the builder and the page (default %(default)s, "
+                        "as run)")
     p.add_argument("--ort-dir", metavar="DIR",
-                   help="onnxruntime-web's dist/ folder (default: web/node_modules, or "
-                        "$RLMINISTYLER_ORT_WEB)")
+                   help="onnxruntime-web's dist/ folder (default: $RLMINISTYLER_ORT_WEB, web/node_modules "
+                        "in a checkout, else the user cache)")
     p.add_argument("-o", "--output", metavar="SITE", help="folder to write the site into")
     p.add_argument("--serve", metavar="SITE", help="serve a built site on localhost instead of building")
     p.add_argument("--port", type=int, default=8000, help="port for --serve (default 8000; 0: any free)")
@@ -52,7 +59,7 @@ def run(args: argparse.Namespace) -> int:
     if args.serve:
         if args.model or args.output:
             raise UserError("--serve SITE serves a built site: give MODEL.onnx -o SITE or --serve SITE")
-        from .web_serve import make_server, url_of
+        from .serve import make_server, url_of
 
         server = make_server(args.serve, args.port, args.host)
         print(f"serving {args.serve} at {url_of(server)} (cross-origin isolated; Ctrl-C stops)", flush=True)
@@ -63,7 +70,7 @@ def run(args: argparse.Namespace) -> int:
         return 0
     if not args.model or not args.output:
         raise UserError("give MODEL.onnx and -o SITE/ to build a site, or --serve SITE/ to serve one")
-    from .web import build_site
+    from .site import build_site
 
     say = (lambda text: None) if args.quiet else (lambda text: print(text, file=sys.stderr))
     report = build_site(args.model, args.output, styles=args.style, steps=args.steps, ort_dir=args.ort_dir,

@@ -57,5 +57,6 @@ def serve_in_thread(site: str | Path, port: int = 0, host: str = "127.0.0.1") ->
 
 
 def url_of(server: ThreadingHTTPServer) -> str:
+    """The address to open in a browser for ``server``."""
     host, port = server.server_address[:2]
     return f"http://{'localhost' if host in ('127.0.0.1', '0.0.0.0') else host}:{port}/"

@@ -7,7 +7,8 @@ from dataclasses import dataclass
 
 from onnx import TensorProto
 
-ENGINES = ("sentis", "barracuda")
+from rlministyler.spec import ENGINES  # noqa: F401  (re-exported: the engines check-unity knows)
+
 ENGINE_NAMES = {
     "sentis": "Unity Sentis / Inference Engine",
     "barracuda": "Unity Barracuda 3.0.1",

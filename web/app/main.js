@@ -3,6 +3,7 @@
 // one has come back, so frames the model cannot keep up with are dropped, never queued.
 
 import { Engine } from './engine.js';
+import { loadManifest } from './manifest.js';
 import { openCamera, openImage, openVideoFile, sourceSize } from './sources.js';
 
 const $ = (id) => document.getElementById(id);
@@ -271,10 +272,7 @@ function wireControls() {
 }
 
 async function start() {
-  const base = new URL('.', location.href).href;
-  const response = await fetch('manifest.json').catch(() => null);
-  if (!response?.ok) throw new Error('manifest.json not found: serve a folder made by `rlministyler web`');
-  state.manifest = { ...(await response.json()), base };
+  state.manifest = await loadManifest(new URL('.', location.href).href);
   const { model } = state.manifest;
   const wanted = Number(params.get('step'));
   state.step = model.steps.includes(wanted) ? wanted : model.steps[0];

@@ -1,0 +1,98 @@
+"""The PyTorch modules traced into ONNX: the sequence unrolled for a fixed number of steps.
+
+Every frame graph applies actor (mean action) and builder K times, feeding each step's unclamped
+output to the next, and clamps what it returns to [0, 1]. A variant names its frame graph
+(``Variant.graph``); :data:`FRAME_GRAPHS` finds the class.
+"""
+
+from __future__ import annotations
+
+import torch
+from rlministyler.training.model import Actor, Builder, StyleCode
+from torch import Tensor, nn
+
+from .targets import STYLE_TENSORS
+
+assert STYLE_TENSORS == tuple(f"style_{name}" for name in StyleCode._fields), "style tensors changed"
+STYLE_CHANNELS = {"f1_mean": 64, "f1_std": 64, "f2_mean": 64, "f2_std": 64, "w1": 64, "b1": 64,
+                  "w2": 64, "b2": 64, "w12": 16, "b12": 16, "w13": 32, "b13": 32}
+
+
+class _Unrolled(nn.Module):
+    def __init__(self, actor: Actor, builder: Builder, steps: int, all_steps: bool) -> None:
+        super().__init__()
+        self.actor = actor
+        self.builder = builder
+        self.steps = steps
+        self.all_steps = all_steps
+
+    @classmethod
+    def build(cls, actor: Actor, builder: Builder, steps: int, all_steps: bool,
+              style: Tensor | None) -> _Unrolled:
+        """The graph for this pair; ``style`` is the style image, used where it is folded in."""
+        return cls(actor, builder, steps, all_steps)
+
+    def example_inputs(self, style_hw: tuple[int, int]) -> tuple[Tensor, ...]:
+        """Inputs after ``content`` to trace with (a ``style_hw`` style image where one is taken)."""
+        raise NotImplementedError
+
+    def unroll(self, content: Tensor, code: StyleCode) -> tuple[Tensor, ...]:
+        moving, outputs = content, []
+        for t in range(1, self.steps + 1):
+            moving = self.builder(self.actor.act(moving), code)
+            if self.all_steps or t == self.steps:
+                outputs.append(moving.clamp(0.0, 1.0))
+        return tuple(outputs)
+
+
+class FullGraph(_Unrolled):
+    """Inputs ``content`` and ``style``; the style pass runs once inside the graph."""
+
+    def example_inputs(self, style_hw: tuple[int, int]) -> tuple[Tensor, ...]:
+        return (torch.rand(1, 3, *style_hw),)
+
+    def forward(self, content: Tensor, style: Tensor) -> tuple[Tensor, ...]:
+        return self.unroll(content, self.actor.encode_style(style))
+
+
+class BakedGraph(_Unrolled):
+    """Input ``content``; the style image is a constant, so onnxsim folds the style pass away."""
+
+    def __init__(self, actor: Actor, builder: Builder, steps: int, all_steps: bool, style: Tensor):
+        super().__init__(actor, builder, steps, all_steps)
+        self.register_buffer("style", style, persistent=False)
+
+    @classmethod
+    def build(cls, actor: Actor, builder: Builder, steps: int, all_steps: bool,
+              style: Tensor | None) -> _Unrolled:
+        return cls(actor, builder, steps, all_steps, style)
+
+    def example_inputs(self, style_hw: tuple[int, int]) -> tuple[Tensor, ...]:
+        return ()
+
+    def forward(self, content: Tensor) -> tuple[Tensor, ...]:
+        return self.unroll(content, self.actor.encode_style(self.style))
+
+
+class FrameGraph(_Unrolled):
+    """Split variant, per frame: ``content`` and the twelve style tensors -> output(s)."""
+
+    def example_inputs(self, style_hw: tuple[int, int]) -> tuple[Tensor, ...]:
+        return tuple(self.actor.encode_style(torch.rand(1, 3, *style_hw)))
+
+    def forward(self, content: Tensor, *style: Tensor) -> tuple[Tensor, ...]:
+        return self.unroll(content, StyleCode(*style))
+
+
+class StyleEncoderGraph(nn.Module):
+    """Split variant, once per style: ``style`` -> the twelve (1, C, 1, 1) style tensors."""
+
+    def __init__(self, actor: Actor) -> None:
+        super().__init__()
+        self.actor = actor
+
+    def forward(self, style: Tensor) -> tuple[Tensor, ...]:
+        return tuple(self.actor.encode_style(style))
+
+
+FRAME_GRAPHS: dict[str, type[_Unrolled]] = {g.__name__: g for g in (FullGraph, BakedGraph, FrameGraph)}
