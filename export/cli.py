@@ -9,7 +9,7 @@ from pathlib import Path
 
 from rlministyler.argtypes import non_negative, rewrites, steps_count
 from rlministyler.errors import UserError
-from rlministyler.spec import ENGINES, MAX_STEPS, SIZE_MULTIPLE, STYLE_SIZE, UPSAMPLERS
+from rlministyler.spec import MAX_STEPS, SIZE_MULTIPLE, STYLE_SIZE, UNITY_ENGINES, UPSAMPLERS
 
 from .plan import ExportOptions, parse_size  # no torch either
 from .targets import PRECISIONS, TARGETS, VARIANTS, table  # data only: no torch
@@ -133,6 +133,6 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
         description="Report opset, dynamic dimensions, the op histogram and every op or attribute "
                     "the chosen\nUnity importer does not support. Exit 0 when it would import, 1 if not.")
     u.add_argument("model", metavar="MODEL.onnx", help="any ONNX file")
-    u.add_argument("--engine", choices=ENGINES, default="sentis",
+    u.add_argument("--engine", choices=UNITY_ENGINES, default="sentis",
                    help="sentis (Sentis / Inference Engine, default) or barracuda")
     u.set_defaults(func=_run_check_unity)

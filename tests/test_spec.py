@@ -13,7 +13,9 @@ from rlministyler import spec
 ROOT = Path(__file__).resolve().parents[1]
 FOLDERS = ("rlministyler", "training", "export", "runtime", "web", "benchmarks")
 NAME_LISTS = {"PROVIDERS": spec.PROVIDERS, "UPSAMPLERS": spec.UPSAMPLERS,
-              "TEMPORAL_MODES": spec.TEMPORAL_MODES, "ENGINES": spec.ENGINES, "REWRITES": spec.REWRITES}
+              "TEMPORAL_MODES": spec.TEMPORAL_MODES, "UNITY_ENGINES": spec.UNITY_ENGINES,
+              "RUNTIME_ENGINES": spec.RUNTIME_ENGINES, "TORCH_PRECISIONS": spec.TORCH_PRECISIONS,
+              "REWRITES": spec.REWRITES}
 
 
 def _modules(root: Path) -> list[Path]:

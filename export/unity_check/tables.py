@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from onnx import TensorProto
 
-from rlministyler.spec import ENGINES  # noqa: F401  (re-exported: the engines check-unity knows)
+from rlministyler.spec import UNITY_ENGINES as ENGINES  # noqa: F401  (re-exported: the engines check-unity knows)
 
 ENGINE_NAMES = {
     "sentis": "Unity Sentis / Inference Engine",
