@@ -10,7 +10,7 @@ from pathlib import Path
 
 from rlministyler import spec
 
-from .engine import DEFAULT_ENGINE
+from .engine import DEFAULT_ENGINE, EngineOptions
 from .frame_stylizer import FrameStylizer
 from .keyframes import KeyframeStylizer, cheap_scale, keyframe_threads
 from .pacing import PacedStylizer
@@ -34,6 +34,11 @@ class StylizerOptions:
     threads: int | None = None
     device_id: int = 0
     style_size: int = spec.STYLE_SIZE
+    checkpoint: str | None = None  # engine "torch": the weights folder
+    precision: str = "fp32"  # engine "torch": spec.TORCH_PRECISIONS
+
+    def engine_options(self, threads: int | None) -> EngineOptions:
+        return EngineOptions(self.provider, threads, self.device_id, self.checkpoint, self.precision)
 
     @property
     def keyframed(self) -> bool:
@@ -45,14 +50,14 @@ def build_stylizer(options: StylizerOptions) -> FrameStylizer:
     """The frame stylizer ``options`` describe; its style is still to be set."""
     # two stylizers at once: each gets half the cores
     threads = keyframe_threads(options.threads) if options.keyframed else options.threads
-    full = Stylizer(options.model, options.provider, engine=options.engine, step=options.step,
+    full = Stylizer(options.model, engine=options.engine, step=options.step,
                     network_scale=options.network_scale, temporal=options.temporal,
-                    temporal_weight=options.temporal_weight, threads=threads,
-                    device_id=options.device_id, style_size=options.style_size, upsample=options.upsample)
+                    temporal_weight=options.temporal_weight, style_size=options.style_size,
+                    upsample=options.upsample, engine_options=options.engine_options(threads))
     if not options.keyframed:
         return full
-    cheap = Stylizer(options.model, options.provider, engine=options.engine, step=options.step,
-                     network_scale=cheap_scale(options.network_scale), threads=threads,
-                     device_id=options.device_id, style_size=options.style_size)
+    cheap = Stylizer(options.model, engine=options.engine, step=options.step,
+                     network_scale=cheap_scale(options.network_scale), style_size=options.style_size,
+                     engine_options=options.engine_options(threads))
     keyframes = KeyframeStylizer(full, cheap, options.keyframe_interval)
     return PacedStylizer(keyframes, options.target_fps) if options.target_fps else keyframes

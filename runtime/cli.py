@@ -46,7 +46,7 @@ def run(args: argparse.Namespace) -> int:
 
     check_regular_file(args.model, "model")
     refuse_overlap([("-o", args.output), ("--stats-json", args.stats_json)],
-                   [("model", args.model), ("--input", args.input),
+                   [("model", args.model), ("--input", args.input), ("--checkpoint", args.checkpoint),
                     *(("--style", s) for s in args.style or ())])
     options = stylizer_options(args)
     stylizer = build_stylizer(options)
@@ -120,11 +120,15 @@ def stylizer_options(args: argparse.Namespace) -> StylizerOptions:
     """The frame stylizer's options from ``run``'s arguments (see runtime.build)."""
     from .build import StylizerOptions
 
+    if args.engine != "torch" and (args.checkpoint or args.precision != "fp32"):
+        raise UserError("--checkpoint and --precision choose the weights and numbers of --engine torch; "
+                        "an ONNX model's precision was fixed when it was exported")
     return StylizerOptions(args.model, provider=args.provider, step=args.step, network_scale=args.scale,
                            upsample=args.upsample, temporal=args.temporal,
                            temporal_weight=args.temporal_weight, keyframe_interval=args.keyframe_interval,
                            target_fps=args.target_fps, threads=args.threads, device_id=args.device_id,
-                           style_size=args.style_size)
+                           style_size=args.style_size, engine=args.engine, checkpoint=args.checkpoint,
+                           precision=args.precision)
 
 
 def _hxw(text: str) -> tuple[int, int]:
@@ -187,8 +191,18 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     r.add_argument("--step", type=steps_count, metavar="K",
                    help="step to output (all-steps models; default: the model's last step)")
     r.add_argument("-o", "--output", metavar="OUT", help="image, directory, pattern or video (see below)")
+    r.add_argument("--engine", choices=spec.RUNTIME_ENGINES, default="onnxruntime",
+                   help="what runs the network: onnxruntime (default) or torch (PyTorch from the "
+                        "weights the model was exported from: compiled, one CUDA graph per size on a "
+                        "GPU; needs the [torch] extra, no onnxruntime-gpu)")
     r.add_argument("--provider", choices=spec.PROVIDERS, default="auto",
-                   help="auto (default) takes TensorRT, then CUDA, then CPU, whichever really works")
+                   help="auto (default) takes TensorRT, then CUDA, then CPU, whichever really works; "
+                        "with --engine torch: auto or cuda (the GPU when there is one) or cpu")
+    r.add_argument("--checkpoint", metavar="DIR",
+                   help="--engine torch: the weights folder the model was exported from (default: "
+                        "$RLMINISTYLER_CHECKPOINT, else the download cache); checked by sha256")
+    r.add_argument("--precision", choices=spec.TORCH_PRECISIONS, default="fp32",
+                   help="--engine torch: fp32 (default, faithful), tf32, fp16 or bf16 (see stylize)")
     r.add_argument("--scale", type=network_scale, default=1.0, metavar="F",
                    help=f"network scale: run the network at F x the frame size ({spec.MIN_SCALE:g}.."
                         f"{spec.MAX_SCALE:g}) and upsample; 0.5 is ~4x faster")

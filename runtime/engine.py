@@ -49,6 +49,8 @@ class EngineOptions:
     provider: str = "auto"  # onnxruntime: auto, cpu, cuda, tensorrt (spec.PROVIDERS)
     threads: int | None = None  # CPU threads (None: the library's default)
     device_id: int = 0  # GPU index
+    checkpoint: str | None = None  # torch: the weights the model was exported from (None: the default)
+    precision: str = "fp32"  # torch: spec.TORCH_PRECISIONS
 
 
 class Engine(Protocol):
@@ -87,7 +89,10 @@ class Engine(Protocol):
 EngineFactory = Callable[[Path, EngineOptions], Engine]
 
 # name -> "module:attribute" of its factory (imported when chosen) or the factory itself
-_REGISTRY: dict[str, str | EngineFactory] = {DEFAULT_ENGINE: "rlministyler.runtime.ort_engine:OrtEngine"}
+_REGISTRY: dict[str, str | EngineFactory] = {
+    DEFAULT_ENGINE: "rlministyler.runtime.ort_engine:OrtEngine",
+    "torch": "rlministyler.engines.torch_engine:TorchEngine",  # outside runtime: it imports torch
+}
 
 
 def register_engine(name: str, factory: str | EngineFactory) -> None:

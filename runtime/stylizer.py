@@ -38,8 +38,8 @@ class Stylizer:
     """Stylise HxWx3 uint8 frames with an exported RLMiniStyler model (full, baked or split).
 
     ``engine``: a registered engine's name (runtime.engine), opened on ``model`` with
-    ``provider``, ``threads`` and ``device_id``; or an engine already made (``model`` and those
-    three are then not used)."""
+    ``engine_options``, else with ``provider``, ``threads`` and ``device_id``; or an engine already
+    made (``model`` and those options are then not used)."""
 
     pacing_text: str | None = None  # a plain stylizer does not adapt itself (see runtime.pacing)
     pacing_history: list[dict] | None = None
@@ -47,13 +47,14 @@ class Stylizer:
     def __init__(self, model: str | Path, provider: str = "auto", *, engine: str | Engine = DEFAULT_ENGINE,
                  step: int | None = None, network_scale: float = 1.0, temporal: str = "off",
                  temporal_weight: float = 0.6, threads: int | None = None, device_id: int = 0,
-                 style_size: int = spec.STYLE_SIZE, upsample: str | None = None) -> None:
+                 style_size: int = spec.STYLE_SIZE, upsample: str | None = None,
+                 engine_options: EngineOptions | None = None) -> None:
         problem = spec.scale_error(network_scale)
         if problem:
             raise UserError(problem)
         chosen = choose_upsampler(upsample, network_scale)
         self._engine: Engine = engine if not isinstance(engine, str) else open_engine(
-            engine, model, EngineOptions(provider, threads, device_id))
+            engine, model, engine_options or EngineOptions(provider, threads, device_id))
         self.network_scale = network_scale
         self.upsample = chosen
         self.style_size = style_size

@@ -11,7 +11,7 @@ import pytest
 from rlministyler import spec
 
 ROOT = Path(__file__).resolve().parents[1]
-FOLDERS = ("rlministyler", "training", "export", "runtime", "web", "benchmarks")
+FOLDERS = ("rlministyler", "training", "export", "runtime", "web", "engines", "benchmarks")
 NAME_LISTS = {"PROVIDERS": spec.PROVIDERS, "UPSAMPLERS": spec.UPSAMPLERS,
               "TEMPORAL_MODES": spec.TEMPORAL_MODES, "UNITY_ENGINES": spec.UNITY_ENGINES,
               "RUNTIME_ENGINES": spec.RUNTIME_ENGINES, "TORCH_PRECISIONS": spec.TORCH_PRECISIONS,
@@ -20,7 +20,7 @@ NAME_LISTS = {"PROVIDERS": spec.PROVIDERS, "UPSAMPLERS": spec.UPSAMPLERS,
 
 def _modules(root: Path) -> list[Path]:
     return sorted(p for folder in FOLDERS for p in (root / folder).rglob("*.py")
-                  if p != root / "rlministyler" / "spec.py")
+                  if "node_modules" not in p.parts and p != root / "rlministyler" / "spec.py")
 
 
 def _retyped(path: Path) -> list[str]:
