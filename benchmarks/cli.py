@@ -74,12 +74,9 @@ def run(args: argparse.Namespace) -> int:
         raise UserError(f"no video for the temporal and web suites: pass --video FILE "
                         f"(looked in {data / 'video'})")
     out = Path(args.output)
-    if out.exists() and not out.is_dir():
-        raise UserError(f"-o {out}: a file of that name exists; give a folder for the results")
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise UserError(f"cannot create -o {out}: {exc.strerror}") from None
+    from rlministyler.safety import make_output_folder
+
+    make_output_folder(out)
     settings = QUICK_SETTINGS if args.quick else FULL_SETTINGS
     budget = QUICK if args.quick else FULL
     threads = args.threads or None

@@ -183,6 +183,19 @@ def write_all(writers: dict[Path, Callable[[Path], None]]) -> None:
         raise UserError(f"cannot write {current}: {disk_reason(exc, Path(current))}") from None
 
 
+def make_output_folder(folder: Path, role: str = "-o") -> Path:
+    """Create the folder outputs go into (and its parents); one line when that cannot be."""
+    if folder.exists() and not folder.is_dir():
+        raise UserError(f"{role} {folder}: a file of that name exists, not a directory")
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UserError(f"cannot create {role} {folder}: {exc.strerror}") from None
+    if not os.access(folder, os.W_OK):
+        raise UserError(f"cannot write into {role} {folder}: not writable")
+    return folder
+
+
 def check_output_folder(path: str | os.PathLike, role: str = "-o") -> None:
     """Before any work: the folder of an output file exists (or can be made) and is writable."""
     folder = Path(path).parent if str(Path(path).parent) else Path(".")

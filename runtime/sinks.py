@@ -21,7 +21,7 @@ import numpy as np
 
 from rlministyler.errors import UserError
 from rlministyler.images import WRITE_EXTENSIONS, disk_reason, free_space, quiet_opencv, write_bgr
-from rlministyler.safety import check_pattern, format_pattern, is_pattern, literal
+from rlministyler.safety import check_pattern, format_pattern, is_pattern, literal, make_output_folder
 
 from .sources import VIDEO_EXTENSIONS, Frame, Source
 
@@ -185,14 +185,7 @@ def count_frames(path: Path, expected: int) -> int:
 
 
 def _check_folder(folder: Path) -> None:
-    if folder.exists() and not folder.is_dir():
-        raise UserError(f"cannot write into {folder}: it is not a directory")
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise UserError(f"cannot create directory {folder}: {exc.strerror}") from None
-    if not os.access(folder, os.W_OK):
-        raise UserError(f"cannot write into {folder}: not writable")
+    make_output_folder(folder, "the output folder")
 
 
 def output_kind(spec: str) -> str:
