@@ -144,3 +144,11 @@ def network_scale(text: str) -> float:
     if problem:
         raise argparse.ArgumentTypeError(problem.replace("--scale ", ""))
     return value
+
+
+def hxw(text: str) -> tuple[int, int]:
+    """``HxW``: two whole numbers (a capture size)."""
+    try:
+        return spec.parse_hxw(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None

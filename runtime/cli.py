@@ -131,13 +131,6 @@ def stylizer_options(args: argparse.Namespace) -> StylizerOptions:
                            precision=args.precision)
 
 
-def _hxw(text: str) -> tuple[int, int]:
-    try:
-        return spec.parse_hxw(text)
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(str(exc)) from None
-
-
 RUN_EPILOG = """\
 inputs (--input): an image, a directory of images, a video file, an image sequence
 (frames/%04d.png) or a camera: camera:0 (camera:FILE plays a video as if it were a live camera).
@@ -169,6 +162,7 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     from rlministyler.argtypes import (
         fourcc,
         frame_rate,
+        hxw,
         image_side,
         keyframe_interval,
         network_scale,
@@ -234,7 +228,7 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     r.add_argument("--style-size", type=image_side, default=spec.STYLE_SIZE, metavar="N",
                    help=f"scale the style's shorter side to N before encoding (default {spec.STYLE_SIZE}, "
                         "as export)")
-    r.add_argument("--camera-size", type=_hxw, metavar="HxW", help="ask the camera for this capture size")
+    r.add_argument("--camera-size", type=hxw, metavar="HxW", help="ask the camera for this capture size")
     r.add_argument("--threads", type=thread_count, default=0, metavar="N",
                    help="CPU threads for onnxruntime (default 0: one per physical core)")
     r.add_argument("--device-id", type=non_negative, default=0, metavar="N",
