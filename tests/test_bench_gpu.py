@@ -9,7 +9,9 @@ import math
 from rlministyler.cli import main
 
 
-def test_gpu_suite_on_the_cpu(tmp_path, weights_dir, data_dir, capsys):
+def test_gpu_suite_on_the_cpu(tmp_path, weights_dir, data_dir, capsys, monkeypatch):
+    monkeypatch.setenv("RLMINISTYLER_CACHE", str(tmp_path / "cache"))  # the fast path's compile cache
+    monkeypatch.delenv("TORCHINDUCTOR_CACHE_DIR", raising=False)
     code = main(["bench", "--suite", "gpu", "--quick", "--device", "cpu", "-o", str(tmp_path),
                  "--checkpoint", str(weights_dir), "--data", str(data_dir), "-q"])
     assert code == 0

@@ -26,6 +26,9 @@ from .precision import tf32_mode
 
 INDUCTOR_CACHE_ENV = "TORCHINDUCTOR_CACHE_DIR"
 MAX_GRAPHS = 4  # captured graphs kept (each holds its own memory pool)
+# Dynamo compiles the step once per (FastSequence, frame shape) and, past its recompile limit (8 by
+# default), silently runs eager: a benchmark of three precisions at two sizes is already 6
+RECOMPILE_LIMIT = 64
 
 
 def use_persistent_compile_cache() -> str:
@@ -33,9 +36,11 @@ def use_persistent_compile_cache() -> str:
     returns the folder. Compiling the step takes about a minute; a cached one, seconds."""
     if not os.environ.get(INDUCTOR_CACHE_ENV):
         os.environ[INDUCTOR_CACHE_ENV] = str(cache_root() / "inductor")
+    from torch._dynamo import config as dynamo_config
     from torch._inductor import config
 
     config.fx_graph_cache = True
+    dynamo_config.recompile_limit = max(dynamo_config.recompile_limit, RECOMPILE_LIMIT)
     return os.environ[INDUCTOR_CACHE_ENV]
 
 
