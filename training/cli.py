@@ -83,8 +83,8 @@ def _run_train(args: argparse.Namespace) -> int:
 
 
 def add_parsers(sub: argparse._SubParsersAction) -> None:
-    """Register ``stylize``, ``train`` and ``weights`` on the main parser's subcommands. The train
-    options' defaults shown in --help are TrainConfig's (the one place they live)."""
+    """Register ``stylize``, ``train``, ``distill`` and ``weights`` on the main parser's subcommands.
+    The train options' defaults shown in --help are TrainConfig's (the one place they live)."""
     from .train.config import TrainConfig
 
     c = TrainConfig()
@@ -198,6 +198,10 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     lg.add_argument("--log-every", type=non_negative, metavar="N",
                     help=f"TensorBoard scalars and a log.jsonl line every N updates ({c.log_every})")
     tr.set_defaults(func=_run_train)
+
+    from .distill.cli import add_parser as add_distill  # argparse only
+
+    add_distill(sub)
 
     w = sub.add_parser(
         "weights", help="download or locate the official checkpoints",

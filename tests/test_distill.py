@@ -1,0 +1,72 @@
+"""``rlministyler distill``: the untrained student is the teacher's step 1 at every step, a run of a
+few iterations resumes exactly, the model file loads back, and bad settings are one line."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import torch
+
+ROOT = Path(__file__).resolve().parents[1]
+TINY = ["--size", "32", "--load-size", "48", "--batch-size", "2", "--log-every", "1", "--sample-every", "0",
+        "--vgg-calibration", "4", "--threads", "1", "--workers", "1", "-q"]
+
+
+def distill(*args, cache: Path, weights: Path) -> subprocess.CompletedProcess:
+    env = {**os.environ, "RLMINISTYLER_CACHE": str(cache), "RLMINISTYLER_CHECKPOINT": str(weights)}
+    return subprocess.run([sys.executable, "-m", "rlministyler", "distill", *map(str, args)], cwd=ROOT,
+                          env=env, capture_output=True, text=True, timeout=300)
+
+
+def test_untrained_student_is_the_teachers_step_one_at_every_step(weights_dir):
+    from rlministyler.training.distill.model import OnePassStylizer
+    from rlministyler.training.model import load_pair
+
+    actor, builder = load_pair(weights_dir)
+    student = OnePassStylizer(actor, builder, max_steps=10).eval()
+    content, style = torch.rand(3, 3, 32, 40), torch.rand(1, 3, 48, 48)
+    with torch.no_grad():
+        code = student.encode_style(style)
+        out = student(content, code, torch.tensor([1, 4, 10]))
+        assert torch.equal(out, builder(actor.act(content), code))
+
+
+def test_a_run_resumes_exactly_and_its_model_loads(tmp_path, weights_dir, data_dir):
+    from rlministyler.training.distill.checkpoint import load_distilled
+
+    common = ["--content-dir", data_dir / "content", "--style-dir", data_dir / "style", *TINY]
+    straight = distill(*common, "--out", tmp_path / "a", "--iterations", "4", "--checkpoint-every", "2",
+                       cache=tmp_path / "cache", weights=weights_dir)
+    assert straight.returncode == 0, straight.stderr
+    first = distill(*common, "--out", tmp_path / "b", "--iterations", "2", "--checkpoint-every", "2",
+                    cache=tmp_path / "cache", weights=weights_dir)
+    assert first.returncode == 0, first.stderr
+    again = distill("--out", tmp_path / "b", "--resume", "--iterations", "4", "-q",
+                    cache=tmp_path / "cache", weights=weights_dir)
+    assert again.returncode == 0, again.stderr
+    logs = [[json.loads(line) for line in (tmp_path / run / "log.jsonl").read_text().splitlines()]
+            for run in ("a", "b")]
+    strip = [[{k: v for k, v in r.items() if k != "s_per_it"} for r in log] for log in logs]
+    assert strip[0] == strip[1] and len(strip[0]) == 6  # 4 loss lines, 2 held-out scores
+    a, record = load_distilled(tmp_path / "a" / "latest")
+    b, _ = load_distilled(tmp_path / "b" / "latest" / "distilled.pth.tar")
+    for (name, x), (_, y) in zip(a.state_dict().items(), b.state_dict().items(), strict=True):
+        assert torch.equal(x, y), name
+    assert record["max_steps"] == 10 and set(record["teacher_sha256"]) == {"actor.pth.tar", "builder.pth.tar"}
+    assert not torch.equal(a.conditioning.code_gain, torch.zeros_like(a.conditioning.code_gain))  # it learned
+
+
+@pytest.mark.parametrize(("args", "needle"), [
+    (["--iterations", "2"], "--content-dir and --style-dir are needed"),
+    (["--resume"], "holds no distillation run"),
+    (["--content-dir", "x", "--style-dir", "y", "--size", "30"], "--size 30: a multiple of 4"),
+])
+def test_bad_settings_are_one_line(tmp_path, weights_dir, args, needle):
+    proc = distill(*args, "--out", tmp_path / "run", cache=tmp_path / "cache", weights=weights_dir)
+    assert proc.returncode == 2 and needle in proc.stderr and "Traceback" not in proc.stderr
+    assert len(proc.stderr.strip().splitlines()) == 1

@@ -1,0 +1,269 @@
+"""``rlministyler distill``: the teacher's step sequence taught to the one-pass student.
+
+Each iteration draws a batch of content and style crops from the training split and a step ``k``
+per sample (uniform in 1..max_steps); the teacher runs its sequence up to the batch's largest
+``k`` (no gradient: computed on the fly, so any crop and any step is a target) and the student
+makes each sample's step in one pass. The loss, all against the teacher's step ``k``:
+``pixel_weight * L1 + style_weight * VGG channel statistics (relu1_1..relu4_1) + content_weight *
+VGG relu4_1 MSE``, with the training's Gatys-normalised VGG-19. Every Nth content and style image
+(sorted by name) is kept out; at each checkpoint the student is scored on held-out pairs (PSNR to
+the teacher per step, in ``log.jsonl``).
+
+Run directory (``--out``)::
+
+    config.json                     the settings (DistillConfig); --resume reads them
+    vgg_normalisation.pth           the loss network's filter means
+    latest/distilled.pth.tar        the newest student (``--model PATH`` takes the folder)
+    state/update_N/distiller.pth    student, optimiser, data stream, generators, iteration
+    state/LATEST                    the newest complete state
+    samples/update_N.png            content, style, the teacher's and the student's steps 1, 3, 5, 10
+    log.jsonl                       losses, and the held-out scores at each checkpoint
+
+Resuming continues exactly as an uninterrupted run would; Ctrl-C saves and stops.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import signal
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+from rlministyler.training.model import load_pair
+from rlministyler.training.model.checkpoint import save_atomic
+from rlministyler.training.train import state as S
+from rlministyler.training.train.data import PairSource, load_center, scan_images, spread
+from rlministyler.training.train.distributed import setup_device
+from rlministyler.training.train.guard import RunLock, check_losses
+from rlministyler.training.train.losses import content_loss, style_loss, style_stats
+from rlministyler.training.train.vgg import CONTENT_LAYER, STYLE_LAYERS, build_loss_network
+from rlministyler.training.weights import resolve_checkpoint_dir, sha256_of
+
+from rlministyler.errors import UserError
+
+from .checkpoint import DISTILLED_FILE, save_distilled
+from .config import DistillConfig
+from .model import OnePassStylizer
+
+STATE_FILE = "distiller.pth"
+EVAL_PAIRS = 6
+
+
+def split(files: list[Path], every: int) -> tuple[list[Path], list[Path]]:
+    """(training, held out): every ``every``-th file of the sorted list is held out."""
+    held = [f for i, f in enumerate(files) if i % every == every - 1]
+    return [f for f in files if f not in held], held
+
+
+def psnr(a: torch.Tensor, b: torch.Tensor) -> float:
+    mse = float(((a.clamp(0, 1).double() - b.clamp(0, 1).double()) ** 2).mean())
+    return float("inf") if mse == 0 else 10 * float(np.log10(1 / mse))
+
+
+class Distiller:
+    """Sets up a distillation run (new or resumed) and runs it to ``cfg.iterations``."""
+
+    def __init__(self, cfg: DistillConfig, resume: bool = False, quiet: bool = False) -> None:
+        cfg.validate()
+        self.cfg, self.quiet = cfg, quiet
+        self.run_dir = Path(cfg.out).expanduser()
+        saved = S.latest_state(self.run_dir) if resume else None
+        if resume and saved is None:
+            raise UserError(f"--resume: {self.run_dir} holds no saved distillation state")
+        if not resume and (self.run_dir / "config.json").exists():
+            raise UserError(f"{self.run_dir} already holds a run: pass --resume to continue it or "
+                            "choose another --out")
+        self.lock = RunLock(self.run_dir)
+        self.device, _ = setup_device(cfg.device)
+        if cfg.threads:
+            torch.set_num_threads(cfg.threads)
+        contents, _ = scan_images(cfg.content_dir, "content")
+        styles, _ = scan_images(cfg.style_dir, "style")
+        (self.contents, self.held_contents), (self.styles, self.held_styles) = (
+            split(contents, cfg.holdout_every), split(styles, cfg.holdout_every))
+        if not (self.contents and self.styles and self.held_contents and self.held_styles):
+            raise UserError(f"--holdout-every {cfg.holdout_every}: too few images to keep some out "
+                            f"({len(contents)} contents, {len(styles)} styles)")
+        teacher_dir = resolve_checkpoint_dir(cfg.teacher)
+        actor, builder = load_pair(teacher_dir)
+        self.teacher_sha256 = {p.name: sha256_of(p) for p in sorted(teacher_dir.glob("*.pth.tar"))}
+        self.teacher = (actor.to(self.device).eval(), builder.to(self.device).eval())
+        for p in [*actor.parameters(), *builder.parameters()]:
+            p.requires_grad_(False)
+        self.student = OnePassStylizer(copy.deepcopy(actor), copy.deepcopy(builder), cfg.max_steps)
+        self.student.to(self.device).train()
+        for p in self.student.parameters():
+            p.requires_grad_(True)
+        say = (lambda *a: None) if quiet else print
+        self.vgg = build_loss_network(cfg.vgg, spread(self.contents, cfg.vgg_calibration), cfg.size,
+                                      cfg.load_size, saved=self.run_dir / "vgg_normalisation.pth",
+                                      log=say).to(self.device)
+        table = list(self.student.conditioning.parameters())
+        body = [p for n, p in self.student.named_parameters() if not n.startswith("conditioning.")]
+        self.optimizer = torch.optim.Adam([{"params": body, "lr": cfg.lr},
+                                           {"params": table, "lr": cfg.table_lr}])
+        self.source = PairSource(self.contents, self.styles, cfg.size, cfg.load_size, cfg.seed, cfg.workers)
+        self.steps_gen = torch.Generator().manual_seed(cfg.seed + 1)
+        self.iteration = 0
+        self.stop_requested = False
+        self.eval_set = self._eval_set()
+        if saved is not None:
+            self._load_state(saved)
+        else:
+            cfg.save(self.run_dir)
+
+    # --- data and targets ---------------------------------------------------------------------
+    def _eval_set(self) -> list[tuple[torch.Tensor, torch.Tensor, dict[int, torch.Tensor]]]:
+        """Held-out pairs (centre crops) with the teacher's steps, computed once."""
+        pairs = [(c, s) for c in self.held_contents for s in self.held_styles][:EVAL_PAIRS]
+        out = []
+        for content_path, style_path in pairs:
+            content = load_center(content_path, self.cfg.size, self.cfg.load_size)
+            style = load_center(style_path, self.cfg.size, self.cfg.load_size)
+            if content is None or style is None:
+                continue
+            content, style = content[None].to(self.device), style[None].to(self.device)
+            out.append((content, style, self._teacher_steps(content, style, self.cfg.max_steps)))
+        return out
+
+    @torch.no_grad()
+    def _teacher_steps(self, content: torch.Tensor, style: torch.Tensor, last: int
+                       ) -> dict[int, torch.Tensor]:
+        actor, builder = self.teacher
+        code, moving, outputs = actor.encode_style(style), content, {}
+        for t in range(1, last + 1):
+            moving = builder(actor.act(moving), code)
+            outputs[t] = moving
+        return outputs
+
+    def _batch(self) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
+        pairs = [self.source.next_pair() for _ in range(self.cfg.batch_size)]
+        content = torch.stack([p[0] for p in pairs]).to(self.device)
+        style = torch.stack([p[1] for p in pairs]).to(self.device)
+        steps = torch.randint(1, self.cfg.max_steps + 1, (len(pairs),), generator=self.steps_gen)
+        outputs = self._teacher_steps(content, style, int(steps.max()))
+        target = torch.stack([outputs[int(k)][i] for i, k in enumerate(steps)])
+        return content, style, steps.to(self.device), target
+
+    # --- one iteration ------------------------------------------------------------------------
+    def _update(self) -> dict[str, float]:
+        cfg = self.cfg
+        content, style, steps, target = self._batch()
+        out = self.student(content, self.student.encode_style(style), steps)
+        feats = self.vgg(out, STYLE_LAYERS)
+        with torch.no_grad():
+            target_feats = self.vgg(target, STYLE_LAYERS)
+        parts = {"pixel": (out - target).abs().mean(),
+                 "style": style_loss(style_stats(feats), style_stats(target_feats)),
+                 "content": content_loss(feats[CONTENT_LAYER], target_feats[CONTENT_LAYER])}
+        loss = cfg.pixel_weight * parts["pixel"] + cfg.style_weight * parts["style"] \
+            + cfg.content_weight * parts["content"]
+        values = {"loss": float(loss.detach()), **{k: float(v.detach()) for k, v in parts.items()}}
+        check_losses(values, self.iteration + 1, self.run_dir)
+        self.optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        self.optimizer.step()
+        return values
+
+    @torch.no_grad()
+    def evaluate(self) -> dict[str, float]:
+        """Mean PSNR of the student to the teacher per step on the held-out pairs."""
+        self.student.eval()
+        scores = {}
+        for k in range(1, self.cfg.max_steps + 1):
+            values = []
+            step = torch.tensor([k], device=self.device)
+            for content, style, teacher in self.eval_set:
+                out = self.student(content, self.student.encode_style(style), step)
+                values.append(psnr(out, teacher[k]))
+            scores[str(k)] = round(float(np.mean(values)), 3) if values else float("nan")
+        self.student.train()
+        return scores
+
+    # --- the loop ---------------------------------------------------------------------------
+    def run(self) -> Path:
+        from tqdm import tqdm
+
+        previous = signal.signal(signal.SIGINT, self._request_stop)
+        bar = tqdm(total=self.cfg.iterations, initial=self.iteration, unit="it", disable=self.quiet,
+                   desc="distill")
+        try:
+            while self.iteration < self.cfg.iterations and not self.stop_requested:
+                start = time.perf_counter()
+                values = self._update()
+                self.iteration += 1
+                bar.update(1)
+                if self.iteration % self.cfg.log_every == 0:
+                    self._log({"iteration": self.iteration, **{k: round(v, 6) for k, v in values.items()},
+                               "s_per_it": round(time.perf_counter() - start, 3)})
+                    bar.set_postfix(loss=f"{values['loss']:.4f}")
+                if self.iteration % self.cfg.checkpoint_every == 0:
+                    self.save(evaluate=True)
+                if self.cfg.sample_every and self.iteration % self.cfg.sample_every == 0:
+                    self.sample()
+            if self.iteration % self.cfg.checkpoint_every or self.stop_requested:
+                self.save(evaluate=not self.stop_requested)
+        finally:
+            bar.close()
+            signal.signal(signal.SIGINT, previous)
+            self.close()
+        return self.run_dir / "latest" / DISTILLED_FILE
+
+    def _request_stop(self, *_) -> None:
+        self.stop_requested = True
+
+    def _log(self, record: dict) -> None:
+        with open(self.run_dir / "log.jsonl", "a") as f:
+            f.write(json.dumps(record) + "\n")
+
+    def save(self, evaluate: bool = True) -> None:
+        save_distilled(self.student, self.run_dir / "latest" / DISTILLED_FILE, self.teacher_sha256)
+        folder = S.state_dir(self.run_dir, self.iteration)
+        save_atomic({"iteration": self.iteration, "student": self.student.state_dict(),
+                     "optimizer": self.optimizer.state_dict(), "source": self.source.state_dict(),
+                     "steps_gen": self.steps_gen.get_state(), "torch_rng": torch.get_rng_state()},
+                    folder / STATE_FILE)
+        S.commit_state(self.run_dir, self.iteration)
+        if evaluate and self.eval_set:
+            self._log({"iteration": self.iteration, "heldout_psnr_db": self.evaluate()})
+
+    def _load_state(self, folder: Path) -> None:
+        state = S.read(folder / STATE_FILE)
+        try:
+            self.student.load_state_dict(state["student"])
+            self.optimizer.load_state_dict(state["optimizer"])
+            self.source.load_state_dict(state["source"])
+            self.steps_gen.set_state(state["steps_gen"])
+            torch.set_rng_state(state["torch_rng"])
+            self.iteration = int(state["iteration"])
+        except (KeyError, RuntimeError, ValueError, TypeError) as exc:
+            raise UserError(f"{folder / STATE_FILE} does not fit this run ({type(exc).__name__}); start a "
+                            "new --out") from None
+
+    @torch.no_grad()
+    def sample(self) -> Path:
+        from rlministyler.images import write_image
+        from rlministyler.sheet import contact_sheet
+
+        content, style, teacher = self.eval_set[0]
+        self.student.eval()
+        code = self.student.encode_style(style)
+
+        def rgb(x: torch.Tensor) -> np.ndarray:
+            return x[0].clamp(0, 1).permute(1, 2, 0).cpu().numpy()
+
+        tiles = [("content", rgb(content)), ("style", rgb(style))]
+        for k in (1, 3, 5, 10):
+            if k <= self.cfg.max_steps:
+                student = self.student(content, code, torch.tensor([k], device=self.device))
+                tiles += [(f"teacher {k}", rgb(teacher[k])), (f"one pass {k}", rgb(student))]
+        self.student.train()
+        return write_image(self.run_dir / "samples" / f"{S.tag(self.iteration)}.png",
+                           contact_sheet(tiles, tile_height=self.cfg.size, per_row=10))
+
+    def close(self) -> None:
+        self.source.close()
+        self.lock.release()
