@@ -1,5 +1,5 @@
-"""The PyTorch subcommands, ``stylize``, ``weights`` and ``train``: their parsers (argparse only, no
-torch: ``--help`` stays instant) and runners that import the work when it runs."""
+"""The PyTorch subcommands, ``stylize``, ``weights``, ``train`` and ``distill``: their parsers
+(argparse only, no torch: ``--help`` stays instant) and runners that import the work when it runs."""
 
 from __future__ import annotations
 
