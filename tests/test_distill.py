@@ -70,3 +70,30 @@ def test_bad_settings_are_one_line(tmp_path, weights_dir, args, needle):
     proc = distill(*args, "--out", tmp_path / "run", cache=tmp_path / "cache", weights=weights_dir)
     assert proc.returncode == 2 and needle in proc.stderr and "Traceback" not in proc.stderr
     assert len(proc.stderr.strip().splitlines()) == 1
+
+
+def test_stylize_with_a_distilled_model_runs_one_pass_per_step(tmp_path, weights_dir, data_dir, capsys):
+    """An untrained student is the teacher's step 1 at every step: so `--model PATH --steps 5` gives
+    what the official `--steps 1` gives; a step past the model's table is refused before any file."""
+    from rlministyler.training.distill.checkpoint import save_distilled
+    from rlministyler.training.distill.model import OnePassStylizer
+    from rlministyler.training.model import load_pair
+
+    from rlministyler.cli import main
+    from rlministyler.images import read_image
+
+    untrained = OnePassStylizer(*load_pair(weights_dir), max_steps=6)
+    save_distilled(untrained, tmp_path / "m" / "distilled.pth.tar", {})
+    common = [str(data_dir / "content" / "adain_chicago.jpg"), "--style",
+              str(data_dir / "style" / "adain_la_muse.jpg"), "--size", "64", "-q", "--device", "cpu"]
+    assert main(["stylize", *common, "--model", str(tmp_path / "m"), "--steps", "5",
+                 "-o", str(tmp_path / "one_pass.png")]) == 0
+    assert main(["stylize", *common, "--checkpoint", str(weights_dir), "--steps", "1",
+                 "-o", str(tmp_path / "official1.png")]) == 0
+    assert (read_image(tmp_path / "one_pass.png") == read_image(tmp_path / "official1.png")).all()
+    capsys.readouterr()
+    code = main(["stylize", *common, "--model", str(tmp_path / "m"), "--steps", "7",
+                 "-o", str(tmp_path / "o")])
+    assert code == 2 and "serves steps 1..6" in capsys.readouterr().err and not (tmp_path / "o").exists()
+    code = main(["stylize", *common, "--model", str(tmp_path / "nowhere"), "-o", str(tmp_path / "p.png")])
+    assert code == 2 and "neither official, distilled nor a distilled model file" in capsys.readouterr().err

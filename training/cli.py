@@ -105,6 +105,10 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--checkpoint", metavar="DIR",
                    help="folder with actor.pth.tar and builder.pth.tar (default: "
                         "$RLMINISTYLER_CHECKPOINT, else the download cache)")
+    p.add_argument("--model", default="official", metavar="official|distilled|PATH",
+                   help="official (default): the step sequence, step K costs K passes; distilled: the "
+                        "one-pass model (`rlministyler distill`), every step one pass; or PATH, a "
+                        "distill run's latest/ folder or its distilled.pth.tar")
     p.add_argument("--device", default="auto", metavar="DEVICE",
                    help="cpu, cuda, cuda:N or auto (CUDA when available; default)")
     p.add_argument("--precision", choices=spec.TORCH_PRECISIONS, default="fp32",

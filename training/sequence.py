@@ -94,6 +94,8 @@ class TorchStylizer:
     """Actor + builder in PyTorch on one device, with the RLMiniStyler step sequence (the ONNX
     player is :class:`rlministyler.runtime.Stylizer`)."""
 
+    one_pass = False  # step t is t passes (the distilled model's stylizer: one)
+
     def __init__(self, actor: Actor, builder: Builder, device: str | torch.device | None = "cpu",
                  precision: str = "fp32", fast: bool = False):
         """``precision``: ``fp32`` (faithful: TF32 off), ``tf32``, ``fp16`` or ``bf16`` (half-precision

@@ -43,21 +43,50 @@ def plan_outputs(contents: list[Path], steps: list[int], out: Path, sheet: bool
     return files, sheets
 
 
+def _distilled_model(args: argparse.Namespace, steps: list[int]):
+    """(file, model) of the distilled model ``--model`` names, loaded and checked before any
+    output is planned; (None, None) for the official sequence."""
+    from .distill.checkpoint import load_distilled
+    from .distill.stylizer import resolve_model
+
+    path = resolve_model(args.model)
+    if path is None:
+        return None, None
+    if args.checkpoint or args.fast or args.stochastic:
+        raise UserError(f"--model {args.model} is a one-pass model: --checkpoint, --fast and "
+                        "--stochastic apply to the official sequence")
+    model, record = load_distilled(path)
+    if steps[-1] > record["max_steps"]:
+        raise UserError(f"step {steps[-1]}: {path} serves steps 1..{record['max_steps']}")
+    return path, model
+
+
+def _stylizer(args: argparse.Namespace, distilled) -> TorchStylizer:
+    """The official sequence (``--checkpoint``), or the distilled one-pass model."""
+    if distilled is None:
+        return TorchStylizer.from_checkpoint(args.checkpoint, args.device, args.precision, args.fast)
+    from .distill.stylizer import OnePassTorchStylizer
+
+    return OnePassTorchStylizer(distilled, args.device, args.precision)
+
+
 def run(args: argparse.Namespace) -> int:
     if args.fast and args.stochastic:
         raise UserError("--fast runs the mean action only: drop --stochastic or --fast")
     if args.seed is not None and not args.stochastic:
         raise UserError("--seed only applies to --stochastic sampling (the mean action is deterministic)")
     steps = check_steps(args.steps)
+    model_path, distilled = _distilled_model(args, steps)
     contents = [Path(c) for c in args.content]
-    inputs = [*(("content", c) for c in contents), ("--style", args.style), ("--checkpoint", args.checkpoint)]
+    inputs = [*(("content", c) for c in contents), ("--style", args.style), ("--checkpoint", args.checkpoint),
+              ("--model", model_path)]
     refuse_overlap([("-o", args.output)], inputs)
     style_rgb = resize_shorter(read_image(args.style), args.style_size)
     images = [resize_shorter(read_image(c), args.size) for c in contents]
     files, sheets = plan_outputs(contents, steps, Path(args.output), args.sheet)
     refuse_overlap([("-o", p) for p in [*files.values(), *sheets.values()]], inputs)
 
-    stylizer = TorchStylizer.from_checkpoint(args.checkpoint, args.device, args.precision, args.fast)
+    stylizer = _stylizer(args, distilled)
     from tqdm import tqdm
 
     start = time.perf_counter()
@@ -69,7 +98,7 @@ def run(args: argparse.Namespace) -> int:
             bar.set_description(contents[i].name)
             tiles = [("content", rgb), ("style", style_rgb)]
             seed = None if args.seed is None else args.seed + i
-            if stylizer.fast:  # the wanted steps in one compiled (on CUDA: one graph) pass
+            if stylizer.fast or stylizer.one_pass:  # only the wanted steps (compiled; or one pass each)
                 results = stylizer.sequence(to_tensor(rgb), code, steps).items()
             else:
                 results = stylizer.iterate(to_tensor(rgb), code, steps[-1], stochastic=args.stochastic,

@@ -45,6 +45,14 @@ def weights_cache_dir() -> Path:
     return cache_root() / "weights"
 
 
+DISTILLED_FILE = "distilled.pth.tar"  # a distilled one-pass model (training.distill)
+
+
+def distilled_model_path() -> Path:
+    """Where ``--model distilled`` looks: the weights cache's ``distilled/`` folder."""
+    return weights_cache_dir() / "distilled" / DISTILLED_FILE
+
+
 def sha256_of(path: Path) -> str:
     digest = hashlib.sha256()
     with open(path, "rb") as f:

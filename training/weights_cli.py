@@ -5,7 +5,13 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from .weights import OFFICIAL_FILES, download_official, resolve_checkpoint_dir, verify_official
+from .weights import (
+    OFFICIAL_FILES,
+    distilled_model_path,
+    download_official,
+    resolve_checkpoint_dir,
+    verify_official,
+)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -21,4 +27,7 @@ def run(args: argparse.Namespace) -> int:
         verdict = "official (sha256 ok)" if official else "not the official file (fine-tuned?)"
         print(f"  {name}: {size:,} bytes, {verdict}")
     print(f"official files: {', '.join(w.name for w in OFFICIAL_FILES)}")
+    distilled = distilled_model_path()
+    state = f"{distilled.stat().st_size:,} bytes" if distilled.is_file() else "not installed"
+    print(f"distilled model (--model distilled): {distilled} ({state})")
     return 0

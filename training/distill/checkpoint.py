@@ -21,9 +21,9 @@ from rlministyler.training.model.checkpoint import (
 
 from rlministyler.errors import UserError
 
+from ..weights import DISTILLED_FILE
 from .model import OnePassStylizer
 
-DISTILLED_FILE = "distilled.pth.tar"
 FORMAT = "rlministyler-distilled"
 
 

@@ -44,7 +44,8 @@ from rlministyler.training.weights import resolve_checkpoint_dir, sha256_of
 
 from rlministyler.errors import UserError
 
-from .checkpoint import DISTILLED_FILE, save_distilled
+from ..weights import DISTILLED_FILE
+from .checkpoint import save_distilled
 from .config import DistillConfig
 from .model import OnePassStylizer
 
