@@ -15,7 +15,7 @@ from rlministyler.errors import UserError
 if TYPE_CHECKING:
     from .models import ModelCache
 
-SUITES = ("speed", "quality", "temporal", "peers", "web", "realtime", "gpu")
+SUITES = ("speed", "quality", "temporal", "peers", "web", "realtime", "gpu", "distilled")
 ROOT = Path(__file__).resolve().parents[1]
 
 QUICK_SETTINGS = {"quality_pairs": (2, 1), "quality_size": 192, "quality_steps": (1, 5, 10),
@@ -155,6 +155,17 @@ def run(args: argparse.Namespace) -> int:
                                            frames=16 if args.quick else 48, threads=threads,
                                            vgg=loss_network(contents[-8:], say),
                                            style_rgb=style_rgb, say=say)
+    if "distilled" in suites:
+        from rlministyler.training.distill.stylizer import resolve_model
+
+        from .distilled import run_distilled
+        from .quality import loss_network
+
+        results["distilled"] = run_distilled(
+            args.checkpoint, resolve_model(args.distilled or "distilled"), contents, styles, video, out,
+            loss_network(contents[-8:], say), size=128 if args.quick else 384,
+            steps=(1, 5, 10) if args.quick else range(1, 11), pairs=2 if args.quick else 24,
+            frames=6 if args.quick else 24, say=say)
     if "gpu" in suites:
         from .gpu import FULL_PLAN, QUICK_PLAN, run_gpu
 
@@ -244,6 +255,10 @@ suites:
             and AdaIN), fp16/bf16 PSNR per step, MACs and the device's conv rate, the CUDA tests,
             training updates/s; a table last (not in the default list; without CUDA it runs on the
             CPU, --quick at 64x96)
+  distilled the one-pass model (--distilled PATH) against its teacher on held-out pairs at 384 px,
+            steps 1-10: PSNR/SSIM to the teacher's step k beside the teacher's step 1 and its step k
+            at 1/2 scale, VGG loss ratios, ms per frame, warping error at step 5; plot and contact
+            sheet (not in the default list)
 Exported models are cached in DIR/models (or --models) and reused by later runs.
 
 examples:
@@ -279,6 +294,8 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     b.add_argument("--models", metavar="DIR", help="cache of exported models (default: DIR/models)")
     b.add_argument("--checkpoint", metavar="DIR", help="weights folder (default: $RLMINISTYLER_CHECKPOINT, "
                    "else the download cache)")
+    b.add_argument("--distilled", metavar="PATH", help="the distilled suite's one-pass model: a distill "
+                   "run's latest/ folder or its file (default: the installed distilled model)")
     b.add_argument("--device", default="auto", metavar="DEVICE",
                    help="the gpu suite's device: auto (CUDA when available; default), cuda, cuda:N or cpu")
     b.add_argument("--no-torch", action="store_true", help="skip the PyTorch eager rows of the speed suite")

@@ -103,6 +103,17 @@ def markdown(results: dict) -> str:
     plots = results.get("plots", [])
     if plots:
         lines += ["## Plots", ""] + [f"![{Path(p).stem}]({Path(p).name})" for p in plots] + [""]
+    distilled = results.get("distilled")
+    if distilled and distilled.get("rows"):
+        from .distilled import markdown_table as distilled_table
+
+        flicker = distilled.get("warping_error_step5")
+        lines += [f"## The one-pass model against its teacher ({distilled['pairs']} held-out pairs at "
+                  f"{distilled['size']} px)", "", "PSNR / SSIM to the teacher's step k; the loss ratios are "
+                  "one pass / teacher (ratios of means); ms per frame in PyTorch on this machine."
+                  + (f" Warping error at step 5 on the clip: teacher {flicker['teacher']}, one pass "
+                     f"{flicker['one_pass']}." if flicker else ""), "", distilled_table(distilled), "",
+                  f"![one pass vs teacher]({distilled['plot']})", f"![sheet]({distilled['sheet']})", ""]
     return "\n".join(lines)
 
 

@@ -97,3 +97,30 @@ def test_stylize_with_a_distilled_model_runs_one_pass_per_step(tmp_path, weights
     assert code == 2 and "serves steps 1..6" in capsys.readouterr().err and not (tmp_path / "o").exists()
     code = main(["stylize", *common, "--model", str(tmp_path / "nowhere"), "-o", str(tmp_path / "p.png")])
     assert code == 2 and "neither official, distilled nor a distilled model file" in capsys.readouterr().err
+
+
+def test_bench_distilled_scores_an_untrained_student_as_the_teachers_step_one(tmp_path, weights_dir,
+                                                                                data_dir):
+    """Untrained, the one-pass model IS the teacher's step 1: the suite must say so, step by step."""
+    from rlministyler.training.distill.checkpoint import save_distilled
+    from rlministyler.training.distill.model import OnePassStylizer
+    from rlministyler.training.model import load_pair
+
+    from rlministyler.cli import main
+
+    save_distilled(OnePassStylizer(*load_pair(weights_dir)), tmp_path / "m" / "distilled.pth.tar", {},
+                   {"holdout_every": 5})
+    out = tmp_path / "bench"
+    assert main(["bench", "--suite", "distilled", "--quick", "--distilled", str(tmp_path / "m"),
+                 "--checkpoint", str(weights_dir), "--data", str(data_dir), "-q", "-o", str(out)]) == 0
+    result = json.loads((out / "results.json").read_text())["distilled"]
+    assert [r["step"] for r in result["rows"]] == [1, 5, 10] and result["pairs"] == 2
+    for row in result["rows"]:
+        assert row["one_pass_psnr"] == row["teacher_step1_psnr"]
+        assert row["one_pass_ssim"] == row["teacher_step1_ssim"]
+        assert row["teacher_ms"] > 0 and row["one_pass_ms"] > 0
+    assert result["rows"][0]["one_pass_psnr"] == 99.0 and result["rows"][0]["style_ratio"] == 1.0
+    assert result["rows"][2]["style_ratio"] > 1.0  # step 1's style is weaker than step 10's
+    assert result["warping_error_step5"]["one_pass"] > 0
+    assert (out / result["sheet"]).stat().st_size > 10_000 and (out / result["plot"]).is_file()
+    assert "## The one-pass model against its teacher" in (out / "report.md").read_text()

@@ -27,8 +27,12 @@ from .model import OnePassStylizer
 FORMAT = "rlministyler-distilled"
 
 
-def save_distilled(model: OnePassStylizer, path: Path, teacher_sha256: dict[str, str]) -> None:
+def save_distilled(model: OnePassStylizer, path: Path, teacher_sha256: dict[str, str],
+                   training: dict | None = None) -> None:
+    """``training``: how it was made (iteration, crop size, the hold-out rule), for the model card
+    and for scoring on the pairs it never saw."""
     save_atomic({"format": FORMAT, "format_version": 1, "max_steps": model.max_steps,
+                 "training": dict(training or {}),
                  "actor": to_official(model.actor, ACTOR_KEYS),
                  "builder": to_official(model.builder, BUILDER_KEYS),
                  "conditioning": {k: v.detach().cpu() for k, v in model.conditioning.state_dict().items()},
@@ -53,4 +57,5 @@ def load_distilled(path: Path) -> tuple[OnePassStylizer, dict]:
         raise UserError(f"{path}: the step table does not fit ({str(exc).splitlines()[0][:120]})") from None
     check_finite(model, path)
     record = {k: state[k] for k in ("format_version", "max_steps", "teacher_sha256") if k in state}
+    record.update(state.get("training") or {})
     return model.eval(), record

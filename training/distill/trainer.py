@@ -221,7 +221,9 @@ class Distiller:
             f.write(json.dumps(record) + "\n")
 
     def save(self, evaluate: bool = True) -> None:
-        save_distilled(self.student, self.run_dir / "latest" / DISTILLED_FILE, self.teacher_sha256)
+        save_distilled(self.student, self.run_dir / "latest" / DISTILLED_FILE, self.teacher_sha256,
+                       {"iteration": self.iteration, "holdout_every": self.cfg.holdout_every,
+                        "size": self.cfg.size, "batch_size": self.cfg.batch_size})
         folder = S.state_dir(self.run_dir, self.iteration)
         save_atomic({"iteration": self.iteration, "student": self.student.state_dict(),
                      "optimizer": self.optimizer.state_dict(), "source": self.source.state_dict(),

@@ -1,0 +1,188 @@
+"""``rlministyler bench --suite distilled``: the one-pass model against its teacher, on held-out pairs.
+
+For every step k: PSNR and SSIM of the one-pass model to the teacher's step k, beside the two
+cheap stand-ins it must beat (the teacher's own step 1, and the teacher's step k at half scale,
+upsampled bilinearly); the VGG content and style losses of both (against the content and the
+style image; ratios of means over the pairs); the cost per frame of both (PyTorch, this machine);
+and, on the clip, the warping error of both at step 5. A contact sheet (teacher and one-pass, per
+step) and a plot go beside the report. Held-out pairs: every Nth content and style as
+``rlministyler distill`` kept them out (N from the model's run, else 5).
+"""
+
+from __future__ import annotations
+
+import statistics
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import cv2
+import numpy as np
+import torch
+
+from .flicker import reference_flows, warping_error
+from .quality import load_pair, score, ssim
+
+PSNR_CAP = 99.0  # identical images: reported as this, not infinity
+
+
+def psnr(a: np.ndarray, b: np.ndarray) -> float:
+    mse = float(np.mean((a.astype(np.float64) - b.astype(np.float64)) ** 2))
+    return PSNR_CAP if mse <= 10 ** (-PSNR_CAP / 10) else round(10 * float(np.log10(1 / mse)), 3)
+
+
+def _rgb(x: torch.Tensor) -> np.ndarray:
+    return np.ascontiguousarray(x[0].clamp(0, 1).permute(1, 2, 0).cpu().numpy())
+
+
+def _tensor(rgb: np.ndarray) -> torch.Tensor:
+    from rlministyler.training.sequence import to_tensor
+
+    return to_tensor(np.ascontiguousarray(rgb, dtype=np.float32))
+
+
+def held_out(files: list[Path], every: int) -> list[Path]:
+    from rlministyler.training.distill.trainer import split
+
+    return split(files, every)[1]
+
+
+def _half_scale(teacher, content: np.ndarray, code, steps: Sequence[int]) -> dict[int, np.ndarray]:
+    h, w = content.shape[:2]
+    small = cv2.resize(content, (w // 2, h // 2), interpolation=cv2.INTER_AREA)
+    outs = teacher.sequence(_tensor(small), code, steps)
+    return {k: np.clip(cv2.resize(_rgb(o), (w, h), interpolation=cv2.INTER_LINEAR), 0, 1)
+            for k, o in outs.items()}
+
+
+def _ms(fn: Callable[[], object], runs: int = 3) -> float:
+    fn()
+    times = []
+    for _ in range(runs):
+        t0 = time.perf_counter()
+        fn()
+        times.append(1000 * (time.perf_counter() - t0))
+    return round(statistics.median(times), 2)
+
+
+def run_distilled(checkpoint: str | None, model: Path, contents: list[Path], styles: list[Path],
+                  video: Path | None, out: Path, vgg, *, size: int = 384, steps: Sequence[int] = range(1, 11),
+                  pairs: int = 24, frames: int = 24, say: Callable[[str], None] = print) -> dict:
+    from rlministyler.training.distill.checkpoint import load_distilled
+    from rlministyler.training.distill.stylizer import OnePassTorchStylizer
+    from rlministyler.training.sequence import TorchStylizer
+
+    student_model, record = load_distilled(model)
+    every = int(record.get("holdout_every", 5))
+    teacher = TorchStylizer.from_checkpoint(checkpoint, "cpu")
+    student = OnePassTorchStylizer(student_model, "cpu")
+    steps = [k for k in steps if k <= student.max_steps]
+    chosen = [(c, s) for c in held_out(contents, every) for s in held_out(styles, every)][:pairs]
+    per_step: dict[int, dict[str, list[float]]] = {k: {} for k in steps}
+    sheet_tiles: list[tuple[str, np.ndarray]] = []
+    for index, (content_path, style_path) in enumerate(chosen):
+        content, style = load_pair(content_path, style_path, size)
+        t_code, s_code = teacher.encode_style(_tensor(style)), student.encode_style(_tensor(style))
+        ref = {k: _rgb(o) for k, o in teacher.sequence(_tensor(content), t_code, steps).items()}
+        one = {k: _rgb(o) for k, o in student.sequence(_tensor(content), s_code, steps).items()}
+        first = _rgb(teacher.sequence(_tensor(content), t_code, [1])[1])
+        half = _half_scale(teacher, content, t_code, steps)
+        ref_scores, one_scores = score(vgg, content, style, ref), score(vgg, content, style, one)
+        for k in steps:
+            row = per_step[k]
+            for name, image in (("one_pass", one[k]), ("teacher_step1", first), ("teacher_half", half[k])):
+                row.setdefault(f"{name}_psnr", []).append(psnr(image, ref[k]))
+                row.setdefault(f"{name}_ssim", []).append(ssim(image, ref[k]))
+            for loss in ("style", "content"):
+                row.setdefault(f"teacher_{loss}", []).append(ref_scores[k][loss])
+                row.setdefault(f"one_pass_{loss}", []).append(one_scores[k][loss])
+        if index == 0:
+            sheet_tiles = [("content", content), ("style", style)]
+            sheet_tiles += [tile for k in steps if k in (1, 3, 5, 10)
+                            for tile in ((f"teacher {k}", ref[k]), (f"one pass {k}", one[k]))]
+        say(f"distilled: pair {index + 1}/{len(chosen)}")
+    rows = [_row(k, per_step[k]) for k in steps]
+    content, style = load_pair(chosen[0][0], chosen[0][1], size)
+    t_code, s_code = teacher.encode_style(_tensor(style)), student.encode_style(_tensor(style))
+    for row in rows:
+        k = row["step"]
+        row["teacher_ms"] = _ms(lambda k=k: teacher.sequence(_tensor(content), t_code, [k]))
+        row["one_pass_ms"] = _ms(lambda k=k: student.sequence(_tensor(content), s_code, [k]))
+    result = {"model": str(model), "pairs": len(chosen), "size": size, "holdout_every": every, "rows": rows}
+    if video is not None and 5 in steps:
+        result["warping_error_step5"] = _flicker(teacher, student, video, style, frames)
+    result["sheet"] = _sheet(sheet_tiles, out / "distilled_sheet.jpg").name
+    result["plot"] = _plot(rows, out / "distilled.png").name
+    return result
+
+
+def _row(k: int, values: dict[str, list[float]]) -> dict:
+    mean = {name: float(np.mean(v)) for name, v in values.items()}
+    return {"step": k, **{n: round(v, 4) for n, v in mean.items() if n.endswith(("_psnr", "_ssim"))},
+            "style_ratio": round(mean["one_pass_style"] / mean["teacher_style"], 3),
+            "content_ratio": round(mean["one_pass_content"] / mean["teacher_content"], 3)}
+
+
+def _flicker(teacher, student, video: Path, style: np.ndarray, count: int) -> dict[str, float]:
+    capture = cv2.VideoCapture(str(video))
+    frames = []
+    while len(frames) < count:
+        ok, frame = capture.read()
+        if not ok:
+            break
+        h, w = frame.shape[:2]
+        frames.append(cv2.resize(frame, (w // 2 // 4 * 4, h // 2 // 4 * 4), interpolation=cv2.INTER_AREA))
+    capture.release()
+    flows = reference_flows(frames)
+    result = {}
+    for name, model in (("teacher", teacher), ("one_pass", student)):
+        code = model.encode_style(_tensor(style))
+        outs = []
+        for frame in frames:
+            rgb = cv2.cvtColor(frame, cv2.COLOR_BGR2RGB).astype(np.float32) / 255
+            styled = _rgb(model.sequence(_tensor(rgb), code, [5])[5])
+            outs.append(cv2.cvtColor((styled * 255).round().astype(np.uint8), cv2.COLOR_RGB2BGR))
+        result[name] = round(warping_error(outs, flows), 3)
+    return result
+
+
+def _sheet(tiles: list[tuple[str, np.ndarray]], path: Path) -> Path:
+    from rlministyler.images import write_image
+    from rlministyler.sheet import contact_sheet
+
+    return write_image(path, contact_sheet(tiles, tile_height=256, per_row=6))
+
+
+def _plot(rows: list[dict], path: Path) -> Path:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    steps = [r["step"] for r in rows]
+    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(11, 4))
+    for key, label in (("one_pass_psnr", "one pass"), ("teacher_step1_psnr", "teacher step 1"),
+                       ("teacher_half_psnr", "teacher at 1/2, bilinear")):
+        ax1.plot(steps, [min(r[key], 60) for r in rows], marker="o", label=label)
+    ax1.set(xlabel="step k", ylabel="PSNR to the teacher's step k (dB)", title="closeness to the teacher")
+    ax1.legend()
+    ax2.plot(steps, [r["style_ratio"] for r in rows], marker="o", label="style loss / teacher's")
+    ax2.plot(steps, [r["content_ratio"] for r in rows], marker="s", label="content loss / teacher's")
+    ax2.axhline(1.25, color="grey", linestyle=":")
+    ax2.set(xlabel="step k", ylabel="ratio", title="VGG losses, one pass vs teacher")
+    ax2.legend()
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path
+
+
+def markdown_table(result: dict) -> str:
+    lines = ["| step | one pass PSNR / SSIM | teacher step 1 | teacher at 1/2 | style ratio | "
+             "content ratio | ms teacher / one pass |", "|---|---|---|---|---|---|---|"]
+    for r in result["rows"]:
+        lines.append(f"| {r['step']} | {r['one_pass_psnr']:.2f} / {r['one_pass_ssim']:.3f} | "
+                     f"{r['teacher_step1_psnr']:.2f} / {r['teacher_step1_ssim']:.3f} | "
+                     f"{r['teacher_half_psnr']:.2f} / {r['teacher_half_ssim']:.3f} | {r['style_ratio']} | "
+                     f"{r['content_ratio']} | {r['teacher_ms']} / {r['one_pass_ms']} |")
+    return "\n".join(lines)
