@@ -216,8 +216,9 @@ def test_each_package_registers_its_own_subcommands():
         sub = argparse.ArgumentParser().add_subparsers(parser_class=Parser)
         register(sub)
         registered[name] = set(sub.choices)
-    assert registered == {"training": {"stylize", "train", "distill", "weights"}, "export": {"export", "check-unity"},
-                          "runtime": {"run"}, "bench": {"bench"}, "web": {"web"}}
+    assert registered == {"training": {"stylize", "train", "distill", "weights"},
+                          "export": {"export", "check-unity"}, "runtime": {"run"}, "bench": {"bench"},
+                          "web": {"web"}}
     main_sub = next(a for a in build_parser()._actions if isinstance(a, argparse._SubParsersAction))
     assert set(main_sub.choices) == set().union(*registered.values())
 
