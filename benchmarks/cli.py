@@ -156,7 +156,7 @@ def run(args: argparse.Namespace) -> int:
                                            vgg=loss_network(contents[-8:], say),
                                            style_rgb=style_rgb, say=say)
     if "distilled" in suites:
-        from rlministyler.training.distill.stylizer import resolve_model
+        from rlministyler.training.weights import resolve_model
 
         from .distilled import run_distilled
         from .quality import loss_network

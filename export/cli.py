@@ -26,7 +26,7 @@ def options_from_args(args: argparse.Namespace) -> ExportOptions:
         checkpoint=args.checkpoint, calibration=Path(args.calibration) if args.calibration else None,
         verify_images=verify, style_size=args.style_size, verify=not args.no_verify, quiet=args.quiet,
         rewrites=getattr(args, "rewrites", None), internal_scale=getattr(args, "internal_scale", 1.0),
-        upsample=getattr(args, "upsample", None) or "guided")
+        upsample=getattr(args, "upsample", None) or "guided", model=getattr(args, "model", "official"))
 
 
 def run(args: argparse.Namespace) -> int:
@@ -37,7 +37,8 @@ def run(args: argparse.Namespace) -> int:
     refuse_overlap([("-o", out), ("-o", out.with_suffix(".json")),
                     *(("-o", out.with_name(f"{out.stem}_{part}{out.suffix}")) for part in ("style", "main"))],
                    [("--style", args.style), ("--calibration", args.calibration),
-                    ("--checkpoint", args.checkpoint), *(("--verify", v) for v in args.verify or ())])
+                    ("--checkpoint", args.checkpoint), *(("--verify", v) for v in args.verify or ()),
+                    ("--model", args.model if args.model not in ("official", "distilled") else None)])
     from rlministyler.safety import check_output_folder
     check_output_folder(out)
     opts = options_from_args(args)
@@ -111,6 +112,11 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
                    f"{t.opset} {t.name}" for t in TARGETS.values()) + ")")
     e.add_argument("--checkpoint", metavar="DIR", help="weights folder (default: "
                    "$RLMINISTYLER_CHECKPOINT, else the download cache)")
+    e.add_argument("--model", default="official", metavar="official|distilled|PATH",
+                   help="official (default): the step sequence, unrolled (step K costs K passes); "
+                        "distilled or PATH (a `distill` run's latest/ folder or file): the one-pass "
+                        "model, each output step one pass from the content (with --all-steps, pruned "
+                        "to one step by run and web)")
     e.add_argument("--verify", nargs=2, metavar=("CONTENT", "STYLE"),
                    help="real image pair to verify on (default: --style and a synthetic content)")
     e.add_argument("--no-verify", action="store_true", help="skip the onnxruntime-vs-PyTorch check")

@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import onnx
 from rlministyler.runtime.upsample import GUIDED_EPS, GUIDED_RADIUS
-from rlministyler.training.weights import sha256_of, verify_official
+from rlministyler.training.weights import OFFICIAL_FILES, sha256_of
 
 from rlministyler import __version__
 from rlministyler.contract import (
@@ -35,9 +35,10 @@ from .targets import STYLE_TENSORS
 from .unrolled import STYLE_CHANNELS
 
 
-def describe(plan: ExportPlan, checkpoint: Path, style: np.ndarray | None, rewrites: list[str],
+def describe(plan: ExportPlan, weights: list[Path], style: np.ndarray | None, rewrites: list[str],
              int8: dict | None, verification: Verification | None) -> ExportMetadata:
-    """The metadata of the export ``plan`` made: ``checkpoint`` the weights folder, ``style`` the
+    """The metadata of the export ``plan`` made: ``weights`` the weight files (the official pair, or a
+    distilled model's file: ``checkpoint_sha256`` names which), ``style`` the
     --style image as read, ``rewrites`` those applied, ``int8`` the int8 search's summary."""
     opts, variant = plan.opts, plan.variant
     h, w = opts.size if opts.size else ("height", "width")
@@ -45,7 +46,8 @@ def describe(plan: ExportPlan, checkpoint: Path, style: np.ndarray | None, rewri
     style_shape = [1, 3, *(opts.size if plan.target.static_size else ("style_height", "style_width"))]
     tensors = {n: Tensor(n, [1, STYLE_CHANNELS[n[len("style_"):]], 1, 1], "float32") for n in STYLE_TENSORS}
     tensors["style"] = Tensor("style", style_shape, "float32")
-    official = verify_official(checkpoint)
+    digests = {path.name: sha256_of(path) for path in weights}
+    official = {w.name: w.sha256 for w in OFFICIAL_FILES}
     baked = style is not None and variant.needs_style
     scaled = plan.factor > 1
     return ExportMetadata(
@@ -58,8 +60,8 @@ def describe(plan: ExportPlan, checkpoint: Path, style: np.ndarray | None, rewri
         size_multiple=SIZE_MULTIPLE * plan.factor, min_size=MIN_SIZE * plan.factor,
         static_size=list(opts.size) if opts.size else None,
         precision=opts.precision, io_dtype="float32", opset=plan.opset, target=plan.target.name,
-        checkpoint_sha256={name: sha256_of(checkpoint / name) for name in official},
-        checkpoint_official=all(official.values()),
+        checkpoint_sha256=digests,
+        checkpoint_official=all(official.get(name) == digest for name, digest in digests.items()),
         files=Files(model=plan.files["main"].name,
                     style_encoder=plan.files["style"].name if variant.style_encoder else None),
         rewrites=list(rewrites),

@@ -8,9 +8,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from rlministyler.training.model import load_pair
-from rlministyler.training.weights import resolve_checkpoint_dir
+from rlministyler.training.sequence import TorchStylizer
+from rlministyler.training.weights import OFFICIAL_FILES, resolve_checkpoint_dir
 
 from rlministyler.contract import Verification
+from rlministyler.errors import UserError
 
 from .describe import describe, write_export
 from .importer import check_written, drop_ignored
@@ -22,6 +24,7 @@ from .trace import name_output_dims, node_count, simplify, trace_models
 from .verification import verify_export
 
 __all__ = ["ExportOptions", "ExportResult", "export_model"]
+OFFICIAL_NAMES = tuple(w.name for w in OFFICIAL_FILES)
 
 
 @dataclass
@@ -37,18 +40,43 @@ class ExportResult:
     float64_max_abs_diff: dict[str, dict[str, float]] = field(default_factory=dict)
 
 
+def _load_model(plan):
+    """(actor, builder, the step table or None, the weight files) of the model the plan exports."""
+    if plan.distilled is None:
+        checkpoint = resolve_checkpoint_dir(plan.opts.checkpoint)
+        actor, builder = load_pair(checkpoint)
+        return actor, builder, None, [checkpoint / name for name in OFFICIAL_NAMES]
+    from rlministyler.training.distill.checkpoint import load_distilled
+
+    model, record = load_distilled(plan.distilled)
+    if plan.opts.steps > record["max_steps"]:
+        raise UserError(f"--steps {plan.opts.steps}: {plan.distilled} serves steps 1..{record['max_steps']}")
+    return model.actor, model.builder, model.conditioning, [plan.distilled]
+
+
+def _reference(actor, builder, conditioning) -> TorchStylizer:
+    """What verification compares the ONNX model with: the sequence, or the one-pass model."""
+    if conditioning is None:
+        return TorchStylizer(actor, builder, "cpu")
+    from rlministyler.training.distill.model import OnePassStylizer
+    from rlministyler.training.distill.stylizer import OnePassTorchStylizer
+
+    model = OnePassStylizer(actor, builder, conditioning.max_steps)
+    model.conditioning = conditioning
+    return OnePassTorchStylizer(model, "cpu")
+
+
 def export_model(opts: ExportOptions) -> ExportResult:
     """Export, simplify, convert, verify and write the model(s) plus the JSON sidecar."""
     plan = make_plan(opts)
     log = (lambda *a: None) if opts.quiet else print
     start = time.perf_counter()
-    checkpoint = resolve_checkpoint_dir(opts.checkpoint)
-    actor, builder = load_pair(checkpoint)
+    actor, builder, conditioning, weights = _load_model(plan)
     plan.files["main"].parent.mkdir(parents=True, exist_ok=True)
     inputs = load_inputs(plan)
 
     rewritten_actor, rewritten_builder, applied = rewritten_pair(plan, actor, builder, inputs.style)
-    models = trace_models(plan, rewritten_actor, rewritten_builder, inputs.style)
+    models = trace_models(plan, rewritten_actor, rewritten_builder, inputs.style, conditioning)
     nodes_before = node_count(models)
     models = {key: simplify(model) for key, model in models.items()}
     name_output_dims(models["main"], opts.size)
@@ -63,8 +91,9 @@ def export_model(opts: ExportOptions) -> ExportResult:
     drop_ignored(models, plan.target, log)  # before verification, which proves this changes nothing
 
     # in memory: a model that fails is never written
-    verification = verify_export(plan, models, actor, builder, inputs, log) if opts.verify else None
-    meta = describe(plan, checkpoint, inputs.style, applied, int8, verification)
+    verification = (verify_export(plan, models, _reference(actor, builder, conditioning), inputs, log)
+                    if opts.verify else None)
+    meta = describe(plan, weights, inputs.style, applied, int8, verification)
     write_export(plan, models, meta)
     files = list(plan.files.values())
     check_written(files, plan.sidecar, plan.target, log)  # what the engine will import

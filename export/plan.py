@@ -7,6 +7,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from rlministyler.training.weights import resolve_model  # torch-free
+
 from rlministyler.errors import UserError
 from rlministyler.spec import MIN_SIZE, REWRITES, SIZE_MULTIPLE, STYLE_SIZE, UPSAMPLERS, parse_hxw, step_error
 
@@ -35,6 +37,7 @@ class ExportOptions:
     rewrites: tuple[str, ...] | None = None  # None: the target's default_rewrites
     internal_scale: float = 1.0  # run the steps at this fraction of each side (export/internal_scale.py)
     upsample: str = "guided"  # how the internal scale comes back: guided or bilinear
+    model: str = "official"  # official (the step sequence), distilled, or a distilled model's path
 
 
 @dataclass(frozen=True)
@@ -50,6 +53,7 @@ class ExportPlan:
     output_steps: dict[str, int]  # each frame-model output and the step it shows
     files: dict[str, Path]  # "main" (the frame model) and, with a style encoder, "style"
     sidecar: Path
+    distilled: Path | None = None  # the one-pass model's file (None: the official sequence)
 
 
 def size_error(height: int, width: int, multiple: int = SIZE_MULTIPLE) -> str | None:
@@ -154,10 +158,16 @@ def make_plan(opts: ExportOptions) -> ExportPlan:
     if out.is_dir() or (out.parent.exists() and not out.parent.is_dir()):
         raise UserError(f"cannot write {out}")
     factor = _internal_scale(opts)
+    distilled = resolve_model(opts.model)
+    rewrites = target.default_rewrites if opts.rewrites is None else tuple(opts.rewrites)
+    if distilled is not None and "fold-modulation" in rewrites:
+        if opts.rewrites is not None:
+            raise UserError("--rewrites fold-modulation folds one style code into the weights; a distilled "
+                            "model reads a different code at each step")
+        rewrites = tuple(r for r in rewrites if r != "fold-modulation")
     files = {"main": out}
     if variant.style_encoder:
         files["style"] = out.with_name(f"{out.stem}_style.onnx")
     return ExportPlan(opts=opts, target=target, variant=variant, opset=opset, factor=factor,
-                      rewrites=target.default_rewrites if opts.rewrites is None else tuple(opts.rewrites),
-                      output_steps=output_steps(opts.steps, opts.all_steps), files=files,
-                      sidecar=out.with_suffix(".json"))
+                      rewrites=rewrites, output_steps=output_steps(opts.steps, opts.all_steps), files=files,
+                      sidecar=out.with_suffix(".json"), distilled=distilled)

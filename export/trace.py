@@ -33,17 +33,19 @@ def _trace(module: torch.nn.Module, args: tuple, input_names: list[str], outputs
     return onnx.load_from_string(buffer.getvalue())
 
 
-def trace_models(plan: ExportPlan, actor: Actor, builder: Builder, style: np.ndarray | None
-                 ) -> dict[str, onnx.ModelProto]:
+def trace_models(plan: ExportPlan, actor: Actor, builder: Builder, style: np.ndarray | None,
+                 conditioning: torch.nn.Module | None = None) -> dict[str, onnx.ModelProto]:
     """``main``, the frame model, and ``style``, the style encoder where the variant has one, traced
-    from the (rewritten) pair; ``style`` is the style image a baked variant folds in."""
+    from the (rewritten) pair; ``style`` is the style image a baked variant folds in;
+    ``conditioning`` a distilled model's step table."""
     opts, static_style = plan.opts, plan.target.static_size
     content = torch.rand(1, 3, *(opts.size or EXAMPLE_HW))
     dims = {"content": {} if opts.size else {0: "batch", 2: "height", 3: "width"},
             "style": {} if static_style else {2: "style_height", 3: "style_width"}}
     style_hw = (opts.size or EXAMPLE_HW) if static_style else EXAMPLE_HW
     frame = FRAME_GRAPHS[plan.variant.graph].build(actor, builder, opts.steps, opts.all_steps,
-                                                   to_tensor(style) if style is not None else None)
+                                                   to_tensor(style) if style is not None else None,
+                                                   conditioning)
     inputs = ["content", *plan.variant.extra_inputs]
     models = {"main": _trace(scaled_graph(frame, plan.factor, opts.upsample),
                              (content, *frame.example_inputs(style_hw)), inputs, list(plan.output_steps),

@@ -1,7 +1,10 @@
 """The PyTorch modules traced into ONNX: the sequence unrolled for a fixed number of steps.
 
 Every frame graph applies actor (mean action) and builder K times, feeding each step's unclamped
-output to the next, and clamps what it returns to [0, 1]. A variant names its frame graph
+output to the next, and clamps what it returns to [0, 1]. With a distilled model's step table
+(``conditioning``) each output step is instead one pass from the content, the table's row for that
+step folded in as constants: the actor runs once, and pruning an all-steps model to one output
+leaves one builder. A variant names its frame graph
 (``Variant.graph``); :data:`FRAME_GRAPHS` finds the class.
 """
 
@@ -19,29 +22,42 @@ STYLE_CHANNELS = {"f1_mean": 64, "f1_std": 64, "f2_mean": 64, "f2_std": 64, "w1"
 
 
 class _Unrolled(nn.Module):
-    def __init__(self, actor: Actor, builder: Builder, steps: int, all_steps: bool) -> None:
+    def __init__(self, actor: Actor, builder: Builder, steps: int, all_steps: bool,
+                 conditioning: nn.Module | None = None) -> None:
         super().__init__()
         self.actor = actor
         self.builder = builder
         self.steps = steps
         self.all_steps = all_steps
+        self.conditioning = conditioning
 
     @classmethod
     def build(cls, actor: Actor, builder: Builder, steps: int, all_steps: bool,
-              style: Tensor | None) -> _Unrolled:
-        """The graph for this pair; ``style`` is the style image, used where it is folded in."""
-        return cls(actor, builder, steps, all_steps)
+              style: Tensor | None, conditioning: nn.Module | None = None) -> _Unrolled:
+        """The graph for this pair; ``style`` is the style image, used where it is folded in;
+        ``conditioning`` a distilled model's step table."""
+        return cls(actor, builder, steps, all_steps, conditioning)
 
     def example_inputs(self, style_hw: tuple[int, int]) -> tuple[Tensor, ...]:
         """Inputs after ``content`` to trace with (a ``style_hw`` style image where one is taken)."""
         raise NotImplementedError
 
     def unroll(self, content: Tensor, code: StyleCode) -> tuple[Tensor, ...]:
+        if self.conditioning is not None:
+            return self.one_pass(content, code)
         moving, outputs = content, []
         for t in range(1, self.steps + 1):
             moving = self.builder(self.actor.act(moving), code)
             if self.all_steps or t == self.steps:
                 outputs.append(moving.clamp(0.0, 1.0))
+        return tuple(outputs)
+
+    def one_pass(self, content: Tensor, code: StyleCode) -> tuple[Tensor, ...]:
+        action, outputs = self.actor.act(content), []
+        for t in range(1 if self.all_steps else self.steps, self.steps + 1):
+            step = torch.full((content.shape[0],), t, dtype=torch.long)
+            out = self.builder(self.conditioning.action(action, step), self.conditioning.code(code, step))
+            outputs.append(out.clamp(0.0, 1.0))
         return tuple(outputs)
 
 
@@ -58,14 +74,15 @@ class FullGraph(_Unrolled):
 class BakedGraph(_Unrolled):
     """Input ``content``; the style image is a constant, so onnxsim folds the style pass away."""
 
-    def __init__(self, actor: Actor, builder: Builder, steps: int, all_steps: bool, style: Tensor):
-        super().__init__(actor, builder, steps, all_steps)
+    def __init__(self, actor: Actor, builder: Builder, steps: int, all_steps: bool, style: Tensor,
+                 conditioning: nn.Module | None = None):
+        super().__init__(actor, builder, steps, all_steps, conditioning)
         self.register_buffer("style", style, persistent=False)
 
     @classmethod
     def build(cls, actor: Actor, builder: Builder, steps: int, all_steps: bool,
-              style: Tensor | None) -> _Unrolled:
-        return cls(actor, builder, steps, all_steps, style)
+              style: Tensor | None, conditioning: nn.Module | None = None) -> _Unrolled:
+        return cls(actor, builder, steps, all_steps, style, conditioning)
 
     def example_inputs(self, style_hw: tuple[int, int]) -> tuple[Tensor, ...]:
         return ()

@@ -13,7 +13,6 @@ import onnx
 import torch
 from rlministyler.runtime.providers import cpu_session
 from rlministyler.runtime.upsample import upsample
-from rlministyler.training.model import Actor, Builder
 from rlministyler.training.sequence import TorchStylizer, to_tensor
 
 from rlministyler.contract import UpsamplerCheck, Verification
@@ -27,14 +26,15 @@ TOLERANCE = {"fp32": {"max_abs": 1e-3}, "fp16": {"psnr": 30.0}, "int8": {"psnr":
 Log = Callable[[str], None]
 
 
-def verify_export(plan: ExportPlan, models: dict[str, onnx.ModelProto], actor: Actor, builder: Builder,
+def verify_export(plan: ExportPlan, models: dict[str, onnx.ModelProto], reference: TorchStylizer,
                   inputs: ExportInputs, log: Log) -> Verification:
-    """What the check measured; a one-line UserError when an output is off."""
+    """What the check measured against ``reference`` (the official sequence, or a distilled model's
+    one-pass stylizer, on the CPU in float32); a one-line UserError when an output is off."""
     if plan.factor > 1:  # against the runtime's own upsampler
         content, style = scaled_verification_pair(plan, inputs)
-        return verify_internal_scale(plan, models, actor, builder, content, style, log)
+        return verify_internal_scale(plan, models, reference, content, style, log)
     content, style = verification_pair(plan, inputs, log)
-    return verify(plan, models, actor, builder, content, style, log)
+    return verify(plan, models, reference, content, style, log)
 
 
 def _run_onnx(plan: ExportPlan, models: dict[str, onnx.ModelProto], content: np.ndarray,
@@ -46,14 +46,13 @@ def _run_onnx(plan: ExportPlan, models: dict[str, onnx.ModelProto], content: np.
     return dict(zip(names, main.run(names, feeds), strict=True))
 
 
-def verify(plan: ExportPlan, models: dict[str, onnx.ModelProto], actor: Actor, builder: Builder,
+def verify(plan: ExportPlan, models: dict[str, onnx.ModelProto], stylizer: TorchStylizer,
            content: np.ndarray, style: np.ndarray, log: Log) -> Verification:
-    """Run the ONNX model(s) in onnxruntime and the PyTorch sequence on the same pair; compare."""
+    """Run the ONNX model(s) in onnxruntime and the PyTorch model on the same pair; compare."""
     precision = plan.opts.precision
     c = to_tensor(content).numpy()
     s = to_tensor(style).numpy()
     got = _run_onnx(plan, models, c, s)
-    stylizer = TorchStylizer(actor, builder, "cpu")
     step_of = plan.output_steps
     ref = stylizer.sequence(torch.from_numpy(c), torch.from_numpy(s), steps=list(step_of.values()))
     tol = TOLERANCE[precision]
@@ -92,16 +91,7 @@ def float64_check(failures: list[str], got: dict[str, np.ndarray], expected: dic
     float32 is (with 25% slack), i.e. the difference is rounding, not a wrong graph. ``expected``
     holds PyTorch's clamped float32 outputs, as verification computed them; what this measures
     goes to ``measured.float64_max_abs_diff``. Returns the outputs that still fail."""
-    actor64 = copy.deepcopy(stylizer.actor).double()
-    builder64 = copy.deepcopy(stylizer.builder).double()
-    last = max(step_of[n] for n in failures)
-    exact: dict[int, np.ndarray] = {}
-    with torch.inference_mode():
-        code = actor64.encode_style(torch.from_numpy(style).double())
-        moving = torch.from_numpy(content).double()
-        for t in range(1, last + 1):
-            moving = builder64(actor64.act(moving, None), code)
-            exact[t] = moving.clamp(0, 1).numpy()
+    exact = _float64_outputs(stylizer, content, style, sorted({step_of[n] for n in failures}))
     still = []
     measured.float64_max_abs_diff = {}
     for name in failures:
@@ -117,12 +107,37 @@ def float64_check(failures: list[str], got: dict[str, np.ndarray], expected: dic
     return still
 
 
+def _float64_outputs(stylizer: TorchStylizer, content: np.ndarray, style: np.ndarray, steps: list[int]
+                     ) -> dict[int, np.ndarray]:
+    """The exact (float64) outputs of ``stylizer``'s model at ``steps``, clamped: the sequence, or
+    one pass per step for a distilled model."""
+    actor64 = copy.deepcopy(stylizer.actor).double()
+    builder64 = copy.deepcopy(stylizer.builder).double()
+    table = getattr(stylizer, "conditioning", None)
+    table64 = copy.deepcopy(table).double() if table is not None else None
+    exact: dict[int, np.ndarray] = {}
+    with torch.inference_mode():
+        code = actor64.encode_style(torch.from_numpy(style).double())
+        moving = torch.from_numpy(content).double()
+        if table64 is not None:
+            action = actor64.act(moving, None)
+            for t in steps:
+                step = torch.full((moving.shape[0],), t, dtype=torch.long)
+                out = builder64(table64.action(action, step), table64.code(code, step))
+                exact[t] = out.clamp(0, 1).numpy()
+            return exact
+        for t in range(1, steps[-1] + 1):
+            moving = builder64(actor64.act(moving, None), code)
+            exact[t] = moving.clamp(0, 1).numpy()
+    return exact
+
+
 def _nchw(x: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(x.transpose(2, 0, 1)[None]).astype(np.float32)
 
 
-def verify_internal_scale(plan: ExportPlan, models: dict[str, onnx.ModelProto], actor: Actor,
-                          builder: Builder, content: np.ndarray, style: np.ndarray, log: Log) -> Verification:
+def verify_internal_scale(plan: ExportPlan, models: dict[str, onnx.ModelProto], stylizer: TorchStylizer,
+                          content: np.ndarray, style: np.ndarray, log: Log) -> Verification:
     """Run the exported graph in onnxruntime; compare it with the PyTorch sequence at the low
     resolution upsampled by the runtime's own upsampler (uint8, as ``rlministyler run --scale``
     would give). Raises when an output is more than two 8-bit levels off anywhere or more than
@@ -136,9 +151,8 @@ def verify_internal_scale(plan: ExportPlan, models: dict[str, onnx.ModelProto], 
     got = _run_onnx(plan, models, _nchw(content8 / 255.0), _nchw(style))
     step_of = plan.output_steps
     with torch.inference_mode():
-        ref = TorchStylizer(actor, builder, "cpu").sequence(torch.from_numpy(_nchw(small)),
-                                                            torch.from_numpy(_nchw(style)),
-                                                            steps=list(step_of.values()))
+        ref = stylizer.sequence(torch.from_numpy(_nchw(small)), torch.from_numpy(_nchw(style)),
+                                steps=list(step_of.values()))
     report, failures = {}, []
     for name, t in step_of.items():
         low = np.ascontiguousarray(ref[t].clamp(0, 1).numpy()[0].transpose(1, 2, 0), np.float32)

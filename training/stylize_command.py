@@ -47,7 +47,7 @@ def _distilled_model(args: argparse.Namespace, steps: list[int]):
     """(file, model) of the distilled model ``--model`` names, loaded and checked before any
     output is planned; (None, None) for the official sequence."""
     from .distill.checkpoint import load_distilled
-    from .distill.stylizer import resolve_model
+    from .weights import resolve_model
 
     path = resolve_model(args.model)
     if path is None:

@@ -53,6 +53,29 @@ def distilled_model_path() -> Path:
     return weights_cache_dir() / "distilled" / DISTILLED_FILE
 
 
+MODELS = ("official", "distilled")  # `--model` names; anything else is a path
+
+
+def resolve_model(model: str) -> Path | None:
+    """``--model``: None for the official sequence; else the distilled model file it names
+    (``distilled``: the installed one; a path: a distill run's ``latest/`` folder or its file)."""
+    if model == "official":
+        return None
+    if model == "distilled":
+        path = distilled_model_path()
+        if not path.is_file():
+            raise UserError(f"no distilled model is installed ({path} not found): pass --model PATH "
+                            "with a `rlministyler distill` run's latest/ folder")
+        return path
+    path = Path(model).expanduser()
+    if path.is_dir():
+        path = path / DISTILLED_FILE
+    if not path.is_file():
+        raise UserError(f"--model {model}: neither official, distilled nor a distilled model file "
+                        f"({path} not found)")
+    return path
+
+
 def sha256_of(path: Path) -> str:
     digest = hashlib.sha256()
     with open(path, "rb") as f:

@@ -1,6 +1,5 @@
 """The distilled model behind :class:`~rlministyler.training.sequence.TorchStylizer`'s interface:
-step ``t`` is one pass from the content (not ``t`` passes), so every step costs the same. And
-``--model official|distilled|PATH``: which model a command runs."""
+step ``t`` is one pass from the content (not ``t`` passes), so every step costs the same."""
 
 from __future__ import annotations
 
@@ -16,30 +15,8 @@ from torch import Tensor
 
 from rlministyler.errors import UserError
 
-from ..weights import DISTILLED_FILE, distilled_model_path
 from .checkpoint import load_distilled
 from .model import OnePassStylizer
-
-MODELS = ("official", "distilled")  # or a path
-
-
-def resolve_model(model: str) -> Path | None:
-    """None for the official sequence; else the distilled model file ``model`` names."""
-    if model == "official":
-        return None
-    if model == "distilled":
-        path = distilled_model_path()
-        if not path.is_file():
-            raise UserError(f"no distilled model is installed ({path} not found): pass --model PATH "
-                            "with a `rlministyler distill` run's latest/ folder")
-        return path
-    path = Path(model).expanduser()
-    if path.is_dir():
-        path = path / DISTILLED_FILE
-    if not path.is_file():
-        raise UserError(f"--model {model}: neither official, distilled nor a distilled model file "
-                        f"({path} not found)")
-    return path
 
 
 class OnePassTorchStylizer(TorchStylizer):
