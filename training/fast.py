@@ -56,11 +56,13 @@ class FastSequence:
     """Run the step sequence of a stylizer's model as fast as its device allows.
 
     ``compile``: the step body through ``torch.compile`` (Inductor; Triton kernels on CUDA, C++ on
-    the CPU). ``cuda_graphs`` and ``channels_last`` default to on for CUDA and off elsewhere.
+    the CPU); ``autotune``: Inductor's ``max-autotune-no-cudagraphs`` (benchmarks kernel choices:
+    minutes of compiling per shape, for a long-running process) instead of its default mode.
+    ``cuda_graphs`` and ``channels_last`` default to on for CUDA and off elsewhere.
     """
 
-    def __init__(self, stylizer, *, compile: bool = True, cuda_graphs: bool | None = None,
-                 channels_last: bool | None = None) -> None:
+    def __init__(self, stylizer, *, compile: bool = True, autotune: bool = False,
+                 cuda_graphs: bool | None = None, channels_last: bool | None = None) -> None:
         self.device, self.precision = stylizer.device, stylizer.precision
         on_cuda = self.device.type == "cuda"
         self.cuda_graphs = on_cuda if cuda_graphs is None else cuda_graphs and on_cuda
@@ -72,7 +74,7 @@ class FastSequence:
         self.step: Callable[..., Tensor] = self._step
         if compile:
             use_persistent_compile_cache()
-            mode = "max-autotune-no-cudagraphs" if on_cuda else None  # graphs are ours, below
+            mode = "max-autotune-no-cudagraphs" if autotune else None  # CUDA graphs are ours, below
             self.step = torch.compile(self._step, dynamic=False, mode=mode)
         self._graphs: OrderedDict[tuple, _Captured] = OrderedDict()
 
