@@ -173,7 +173,7 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     )
 
     r = sub.add_parser(
-        "run", help="stylise images, videos or a camera with an exported model (onnxruntime, no torch)",
+        "run", help="stylise images, videos or a camera with an exported model (onnxruntime; or PyTorch: --engine torch)",
         description="Stylise an image, a directory, a video, an image sequence or a live camera with an "
                     "exported\nONNX model on onnxruntime, at a chosen step, and measure the frame rate.",
         epilog=RUN_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
