@@ -173,9 +173,11 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     )
 
     r = sub.add_parser(
-        "run", help="stylise images, videos or a camera with an exported model (onnxruntime; or PyTorch: --engine torch)",
+        "run", help="stylise images, videos or a camera with an exported model (onnxruntime, or PyTorch "
+                    "with --engine torch)",
         description="Stylise an image, a directory, a video, an image sequence or a live camera with an "
-                    "exported\nONNX model on onnxruntime, at a chosen step, and measure the frame rate.",
+                    "exported\nONNX model on onnxruntime (or PyTorch, --engine torch), at a chosen step, "
+                    "and measure the frame rate.",
         epilog=RUN_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
     r.add_argument("model", metavar="MODEL.onnx", help="a model written by `rlministyler export`")
     r.add_argument("-i", "--input", required=True, metavar="SOURCE",
