@@ -195,6 +195,7 @@ def _speed_rows(stylizers: dict, codes: dict, frame: Tensor, plan: GpuPlan, cloc
     labels = {"graph": " (not compiled)", "compile": "", "autotune": " (autotuned)"}
     for precision, how in plan.fast:
         if not left(AUTOTUNE_RESERVE_S if how == "autotune" else 0.0):  # autotuning compiles for minutes
+            say(f"gpu: fast {precision}{labels[how]} skipped: time budget")
             continue
         fast = FastSequence(stylizers[precision], compile=how != "graph", autotune=how == "autotune")
         for k in plan.steps:
