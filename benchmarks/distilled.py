@@ -11,8 +11,6 @@ step) and a plot go beside the report. Held-out pairs: every Nth content and sty
 
 from __future__ import annotations
 
-import statistics
-import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -21,7 +19,8 @@ import numpy as np
 import torch
 
 from .flicker import reference_flows, warping_error
-from .quality import load_pair, score, ssim
+from .quality import _tensor, load_pair, score, ssim
+from .timing import QUICK, measure
 
 PSNR_CAP = 99.0  # identical images: reported as this, not infinity
 
@@ -33,12 +32,6 @@ def psnr(a: np.ndarray, b: np.ndarray) -> float:
 
 def _rgb(x: torch.Tensor) -> np.ndarray:
     return np.ascontiguousarray(x[0].clamp(0, 1).permute(1, 2, 0).cpu().numpy())
-
-
-def _tensor(rgb: np.ndarray) -> torch.Tensor:
-    from rlministyler.training.sequence import to_tensor
-
-    return to_tensor(np.ascontiguousarray(rgb, dtype=np.float32))
 
 
 def held_out(files: list[Path], every: int) -> list[Path]:
@@ -55,14 +48,9 @@ def _half_scale(teacher, content: np.ndarray, code, steps: Sequence[int]) -> dic
             for k, o in outs.items()}
 
 
-def _ms(fn: Callable[[], object], runs: int = 3) -> float:
-    fn()
-    times = []
-    for _ in range(runs):
-        t0 = time.perf_counter()
-        fn()
-        times.append(1000 * (time.perf_counter() - t0))
-    return round(statistics.median(times), 2)
+def _ms(fn: Callable[[], object]) -> float:
+    """Median ms per call (benchmarks.timing's quick budget)."""
+    return round(1000 * float(np.median(measure(fn, QUICK))), 2)
 
 
 def run_distilled(checkpoint: str | None, model: Path, contents: list[Path], styles: list[Path],

@@ -7,7 +7,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from rlministyler.training.model import load_pair
+import torch
+from rlministyler.training.model import Actor, Builder, load_pair
 from rlministyler.training.sequence import TorchStylizer
 from rlministyler.training.weights import OFFICIAL_FILES, resolve_checkpoint_dir
 
@@ -40,30 +41,22 @@ class ExportResult:
     float64_max_abs_diff: dict[str, dict[str, float]] = field(default_factory=dict)
 
 
-def _load_model(plan):
-    """(actor, builder, the step table or None, the weight files) of the model the plan exports."""
+def _load_model(plan) -> tuple[Actor, Builder, torch.nn.Module | None, list[Path], TorchStylizer]:
+    """The model the plan exports: actor, builder, the step table (None for the official sequence),
+    the weight files, and the PyTorch stylizer verification compares the ONNX model with."""
     if plan.distilled is None:
         checkpoint = resolve_checkpoint_dir(plan.opts.checkpoint)
         actor, builder = load_pair(checkpoint)
-        return actor, builder, None, [checkpoint / name for name in OFFICIAL_NAMES]
+        return actor, builder, None, [checkpoint / name for name in OFFICIAL_NAMES], \
+            TorchStylizer(actor, builder, "cpu")
     from rlministyler.training.distill.checkpoint import load_distilled
+    from rlministyler.training.distill.stylizer import OnePassTorchStylizer
 
     model, record = load_distilled(plan.distilled)
     if plan.opts.steps > record["max_steps"]:
         raise UserError(f"--steps {plan.opts.steps}: {plan.distilled} serves steps 1..{record['max_steps']}")
-    return model.actor, model.builder, model.conditioning, [plan.distilled]
-
-
-def _reference(actor, builder, conditioning) -> TorchStylizer:
-    """What verification compares the ONNX model with: the sequence, or the one-pass model."""
-    if conditioning is None:
-        return TorchStylizer(actor, builder, "cpu")
-    from rlministyler.training.distill.model import OnePassStylizer
-    from rlministyler.training.distill.stylizer import OnePassTorchStylizer
-
-    model = OnePassStylizer(actor, builder, conditioning.max_steps)
-    model.conditioning = conditioning
-    return OnePassTorchStylizer(model, "cpu")
+    reference = OnePassTorchStylizer(model, "cpu")
+    return model.actor, model.builder, model.conditioning, [plan.distilled], reference
 
 
 def export_model(opts: ExportOptions) -> ExportResult:
@@ -71,7 +64,7 @@ def export_model(opts: ExportOptions) -> ExportResult:
     plan = make_plan(opts)
     log = (lambda *a: None) if opts.quiet else print
     start = time.perf_counter()
-    actor, builder, conditioning, weights = _load_model(plan)
+    actor, builder, conditioning, weights, reference = _load_model(plan)
     plan.files["main"].parent.mkdir(parents=True, exist_ok=True)
     inputs = load_inputs(plan)
 
@@ -91,8 +84,7 @@ def export_model(opts: ExportOptions) -> ExportResult:
     drop_ignored(models, plan.target, log)  # before verification, which proves this changes nothing
 
     # in memory: a model that fails is never written
-    verification = (verify_export(plan, models, _reference(actor, builder, conditioning), inputs, log)
-                    if opts.verify else None)
+    verification = verify_export(plan, models, reference, inputs, log) if opts.verify else None
     meta = describe(plan, weights, inputs.style, applied, int8, verification)
     write_export(plan, models, meta)
     files = list(plan.files.values())
