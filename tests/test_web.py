@@ -326,7 +326,7 @@ def test_webgpu_asked_for_where_there_is_none(browser, served):
     if has_gpu:
         assert status["error"] is None and status["backend"] == "WebGPU", status
     else:  # headless Chromium with --disable-gpu: no adapter
-        assert status["error"].startswith("WebGPU is not available in this browser"), status
+        assert status["error"].startswith("WebGPU cannot run here: no WebGPU adapter"), status
 
 
 def test_denied_camera_shows_its_error(data_dir, served, tmp_path):

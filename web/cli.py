@@ -59,10 +59,11 @@ def run(args: argparse.Namespace) -> int:
     if args.serve:
         if args.model or args.output:
             raise UserError("--serve SITE serves a built site: give MODEL.onnx -o SITE or --serve SITE")
-        from .serve import make_server, url_of
+        from .serve import banner, make_server
 
         server = make_server(args.serve, args.port, args.host)
-        print(f"serving {args.serve} at {url_of(server)} (cross-origin isolated; Ctrl-C stops)", flush=True)
+        for line in banner(server, args.host):
+            print(line, file=sys.stderr if line.startswith("warning:") else sys.stdout, flush=True)
         try:
             server.serve_forever()
         finally:

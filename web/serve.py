@@ -56,6 +56,22 @@ def serve_in_thread(site: str | Path, port: int = 0, host: str = "127.0.0.1") ->
     return server
 
 
+LOOPBACK = ("127.0.0.1", "localhost", "::1")
+
+
+def banner(server: ThreadingHTTPServer, host: str) -> list[str]:
+    """What ``--serve`` prints: the address, and, when other machines can reach the site, that
+    over plain http they get no secure context (no camera, no WebGPU, one thread)."""
+    if host in LOOPBACK:
+        return [f"serving at {url_of(server)} (cross-origin isolated: WebAssembly threads; Ctrl-C stops)"]
+    port = server.server_address[1]
+    return [f"serving at {url_of(server)} on this machine (cross-origin isolated; Ctrl-C stops), and at "
+            f"http://{'<this machine>' if host in ('0.0.0.0', '::') else host}:{port}/ for others",
+            "warning: other machines open it over plain http, which is not a secure context: no camera, no "
+            "WebGPU and one thread there. Open it on localhost, or put it behind https (a reverse proxy or "
+            "a tunnel)."]
+
+
 def url_of(server: ThreadingHTTPServer) -> str:
     """The address to open in a browser for ``server``."""
     host, port = server.server_address[:2]

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -35,11 +36,16 @@ from rlministyler.images import read_image, resize_shorter
 from rlministyler.safety import refuse_inputs_inside
 from rlministyler.spec import STYLE_SIZE
 
+from .graph import without_space_to_depth
 from .ort_web import ORT_FILES, find_ort
 
 WEB_DIR_ENV = "RLMINISTYLER_WEB_DIR"
 APP_FILES = ("index.html", "style.css", "main.js", "manifest.js", "engine.js", "worker.js", "sources.js",
-             "tensor.js")
+             "tensor.js", "gpu_frames.js", "onnx_inputs.js", "styles_store.js", "recorder.js")
+# written into every site: a folder holding it was made by this builder, so a rebuild may replace
+# what the builder writes there; any other non-empty folder is refused (it may be a user's project)
+SITE_MARKER = ".rlministyler-site"
+BUILT_PATHS = ("models", "styles", "ort", "manifest.json", *APP_FILES)
 
 
 @dataclass
@@ -99,15 +105,29 @@ def _write_style(src: Path, dest: Path, static: tuple[int, int] | None, style_si
 
 
 def _prepare_output(site: Path) -> None:
+    """An empty or new folder, or one this builder made (its marker file), emptied of what the
+    builder writes; anything else is refused, so no user file is ever replaced."""
     if site.exists() and not site.is_dir():
         raise UserError(f"-o {site}: a file of that name exists; give a folder")
-    if site.is_dir() and any(site.iterdir()) and not (site / "manifest.json").is_file():
-        raise UserError(f"-o {site}: the folder is not empty and is not a site built by rlministyler web; "
-                        f"give a new or empty folder")
-    for sub in ("models", "styles", "ort"):
-        if (site / sub).is_dir():
-            shutil.rmtree(site / sub)  # a rebuild replaces the last build's files
+    if site.is_dir() and any(site.iterdir()) and not (site / SITE_MARKER).is_file():
+        raise UserError(f"-o {site}: the folder is not empty and was not made by rlministyler web (no "
+                        f"{SITE_MARKER} in it); give a new or empty folder")
+    for name in BUILT_PATHS:
+        path = site / name
+        if path.is_dir() and not path.is_symlink():
+            shutil.rmtree(path)  # a rebuild replaces the last build's files, and only those
+        elif path.exists() or path.is_symlink():
+            path.unlink()
     site.mkdir(parents=True, exist_ok=True)
+    (site / SITE_MARKER).write_text("made by rlministyler web; a rebuild replaces models/, styles/, ort/, "
+                                    "manifest.json and the page's files here\n")
+
+
+def style_file_name(index: int, style: Path) -> str:
+    """The style's path in the site: only letters, digits, '_' and '-' in it, so that no name
+    (a '#', '?' or '%' in it) breaks its URL."""
+    stem = re.sub(r"[^A-Za-z0-9_-]+", "_", style.stem).strip("_")[:40] or "style"
+    return f"styles/{index + 1:02d}_{stem}.png"
 
 
 def _write_models(info: ModelInfo, steps: list[int], site: Path) -> tuple[dict[str, str], str | None]:
@@ -119,9 +139,9 @@ def _write_models(info: ModelInfo, steps: list[int], site: Path) -> tuple[dict[s
             data = prune_to_output(info.path, info.outputs[step])
             if data is None:
                 raise UserError("the onnx package is needed to prune an --all-steps model: pip install onnx")
-            (site / name).write_bytes(data)
         else:
-            shutil.copyfile(info.path, site / name)
+            data = info.path.read_bytes()
+        (site / name).write_bytes(without_space_to_depth(data))
         files[str(step)] = name
     if info.variant != "split":
         return files, None
@@ -161,7 +181,7 @@ def build_site(model: str | Path, output: str | Path, *, styles: Sequence[str | 
     static_style = info.style_static_size
     site_styles = []
     for index, style in enumerate(style_paths):
-        dest = f"styles/{index + 1:02d}_{style.stem}.png"
+        dest = style_file_name(index, style)
         _write_style(style, site / dest, static_style, style_size, info.min_size)
         site_styles.append(SiteStyle(name=style.name, file=dest))
 

@@ -1,28 +1,44 @@
 // The page: sources, controls, the live loop and the scripting hook `window.rlministyler`.
 // Inference runs in a worker (engine.js, worker.js); a live frame is sent only when the previous
-// one has come back, so frames the model cannot keep up with are dropped, never queued.
+// one has come back, so frames the model cannot keep up with are dropped, never queued. On WebGPU
+// a frame travels as an ImageBitmap both ways (no pixels in JavaScript); on WebAssembly as RGBA.
 
 import { Engine } from './engine.js';
 import { loadManifest } from './manifest.js';
-import { openCamera, openImage, openVideoFile, sourceSize } from './sources.js';
+import { CanvasRecorder } from './recorder.js';
+import { listCameras, openCamera, openImage, openVideoFile, sourceSize } from './sources.js';
+import { forgetStyle, keepStyle, keptStyles } from './styles_store.js';
 
 const $ = (id) => document.getElementById(id);
 const params = new URLSearchParams(location.search);
 const view = $('view');
 const viewCtx = view.getContext('2d');
-const grabCanvas = document.createElement('canvas');
-const grabCtx = grabCanvas.getContext('2d', { willReadFrequently: true });
-const outCanvas = document.createElement('canvas');
-const outCtx = outCanvas.getContext('2d');
+
+/** A 2D canvas reused across frames: resized (which reallocates it) only when the size changes. */
+function scratch(options) {
+  const canvas = document.createElement('canvas');
+  const ctx = canvas.getContext('2d', options);
+  return {
+    canvas, ctx,
+    fit(width, height) {
+      if (canvas.width !== width || canvas.height !== height) [canvas.width, canvas.height] = [width, height];
+      return ctx;
+    },
+  };
+}
+const grabber = scratch({ willReadFrequently: true });
+const outBuffer = scratch();
+const reader = scratch({ willReadFrequently: true });
 
 const state = {
-  manifest: null, engine: null, ready: false, error: null, backend: 'loading', threads: 0,
-  step: 0, style: null, styleNames: new Map(), scale: Number(params.get('scale') || 1), effect: true,
+  manifest: null, engine: null, ready: false, error: null, notice: null, backend: 'loading', threads: 0,
+  step: 0, style: null, styleNames: new Map(), keptNames: new Set(), scale: 1, effect: true, smooth: 0,
   source: null, busy: false, dirty: false, frames: 0, times: [], inferMs: 0, last: null, styleCount: 0,
+  sourceFrame: -1, recorder: null, placement: {}, sessions: 0,
 };
 
 function showError(err) {
-  const text = String(err?.message || err).split('\n')[0];
+  const text = String(err?.message || err);
   state.error = text;
   $('error').textContent = text;
   $('error').hidden = false;
@@ -32,6 +48,12 @@ function showError(err) {
 function clearError() {
   state.error = null;
   $('error').hidden = true;
+}
+
+function showNotice(text) {
+  state.notice = text;
+  $('notice').textContent = text;
+  $('notice').hidden = !text;
 }
 
 function fps() {
@@ -59,45 +81,91 @@ function networkSize(width, height, scale) {
 }
 
 function grab(element, width, height, nw, nh) {
-  grabCanvas.width = nw;
-  grabCanvas.height = nh;
-  grabCtx.imageSmoothingQuality = 'high';
-  grabCtx.drawImage(element, 0, 0, width, height, 0, 0, nw, nh);
-  return grabCtx.getImageData(0, 0, nw, nh);
+  const ctx = grabber.fit(nw, nh);
+  ctx.imageSmoothingQuality = 'high';
+  ctx.drawImage(element, 0, 0, width, height, 0, 0, nw, nh);
+  return ctx.getImageData(0, 0, nw, nh);
+}
+
+/** ImageData of an ImageBitmap (for the scripting hook and `frame()`; the live path never reads back). */
+function pixelsOf(bitmap) {
+  const ctx = reader.fit(bitmap.width, bitmap.height);
+  ctx.drawImage(bitmap, 0, 0);
+  return ctx.getImageData(0, 0, bitmap.width, bitmap.height);
+}
+
+const onGpu = () => state.backend === 'webgpu';
+
+/** The network input for the engine: an ImageBitmap on WebGPU, ImageData on WebAssembly. */
+async function networkInput(element, width, height, nw, nh) {
+  if (!onGpu()) return grab(element, width, height, nw, nh);
+  if (element instanceof ImageData && nw === width && nh === height) {
+    return createImageBitmap(element, { premultiplyAlpha: 'none', colorSpaceConversion: 'none' });
+  }
+  return createImageBitmap(element, 0, 0, width, height,
+    { resizeWidth: nw, resizeHeight: nh, resizeQuality: 'high', colorSpaceConversion: 'none' });
 }
 
 async function runNetwork(input, step, style) {
-  const res = await state.engine.run(step, style, input.width, input.height, input.data);
+  const bitmap = input instanceof ImageBitmap;
+  const res = await state.engine.run(step, style, input.width, input.height, bitmap ? input : input.data);
   state.inferMs = res.inferMs;
-  return { output: new ImageData(res.data, res.width, res.height), inferMs: res.inferMs };
-}
-
-function display(output, width, height) {
-  if (view.width !== width || view.height !== height) [view.width, view.height] = [width, height];
-  if (output.width === width && output.height === height) {
-    viewCtx.putImageData(output, 0, 0);
-    return;
+  state.placement = res.placement || {};
+  state.sessions = res.sessions;
+  if (res.provider !== state.backend) {
+    state.backend = res.provider;
+    state.threads = res.threads;
   }
-  [outCanvas.width, outCanvas.height] = [output.width, output.height];
-  outCtx.putImageData(output, 0, 0);
-  viewCtx.imageSmoothingQuality = 'high';
-  viewCtx.drawImage(outCanvas, 0, 0, width, height);
+  if (res.note) showNotice(res.note);
+  return res.bitmap || new ImageData(res.data, res.width, res.height);
 }
 
-async function processFrame() {
+/** Draw a network output on the view; `blend`: mix it into the last one (temporal smoothing). */
+function display(output, width, height, blend) {
+  if (view.width !== width || view.height !== height) {
+    [view.width, view.height] = [width, height];
+    blend = false;
+  }
+  let picture = output;
+  if (output instanceof ImageData) {
+    if (output.width === width && output.height === height && !state.smooth) {
+      viewCtx.putImageData(output, 0, 0);
+      return;
+    }
+    outBuffer.fit(output.width, output.height).putImageData(output, 0, 0);
+    picture = outBuffer.canvas;
+  }
+  // temporal smoothing as `run --temporal ema`: view = weight * previous + (1 - weight) * new
+  viewCtx.globalAlpha = blend && state.smooth ? 1 - state.smooth : 1;
+  viewCtx.imageSmoothingQuality = 'high';
+  viewCtx.drawImage(picture, 0, 0, width, height);
+  viewCtx.globalAlpha = 1;
+}
+
+function keepLast(last) {
+  for (const key of ['input', 'output']) {
+    const old = state.last?.[key];
+    if (old instanceof ImageBitmap && old !== last[key]) old.close();
+  }
+  state.last = last;
+}
+
+async function processFrame(fresh) {
   const source = state.source;
   const [width, height] = sourceSize(source);
   if (!width || !height) return;
   const [nw, nh] = networkSize(width, height, state.scale);
-  const input = grab(source.element, width, height, nw, nh);
+  const input = await networkInput(source.element, width, height, nw, nh);
+  const kept = input instanceof ImageBitmap ? await createImageBitmap(input) : input;
   const { step, style } = state;
-  const { output } = await runNetwork(input, step, style);
+  const output = await runNetwork(input, step, style);
   if (source !== state.source) return;
-  display(output, width, height);
+  display(output, width, height, !fresh && state.lastSource === source);
+  state.lastSource = source;
   state.frames += 1;
   state.times.push(performance.now());
   if (state.times.length > 30) state.times.shift();
-  state.last = { input, output, step, style };
+  keepLast({ input: kept, output, step, style });
   if (state.error && state.error.startsWith('stylise:')) clearError();
 }
 
@@ -111,9 +179,11 @@ function drawRaw() {
 function tick() {
   (document.hidden ? (f) => setTimeout(f, 16) : requestAnimationFrame)(tick);
   const source = state.source;
-  if (!source || !state.ready) return;
+  if (!source || !state.ready || state.engine?.dead) return;
   if (source.kind !== 'image' && source.element.readyState < 2) return;
   if (!source.live && !state.dirty) return;
+  // a paced source (requestVideoFrameCallback) is stylised once per new frame it presents
+  if (source.live && source.paced && source.frame === state.sourceFrame && !state.dirty) return;
   if (!state.effect) {
     drawRaw();
     state.dirty = false;
@@ -121,8 +191,10 @@ function tick() {
   }
   if (state.busy) return; // the model is still on the last frame: this one is dropped
   state.busy = true;
+  const fresh = state.dirty; // a new source, step or style: not blended with the last picture
   state.dirty = false;
-  processFrame().catch((err) => showError(`stylise: ${err.message || err}`)).finally(() => { state.busy = false; });
+  state.sourceFrame = source.frame;
+  processFrame(fresh).catch((err) => showError(`stylise: ${err.message || err}`)).finally(() => { state.busy = false; });
   updateReadout();
 }
 
@@ -133,17 +205,43 @@ async function setSource(open) {
     state.source = source;
     state.times = [];
     state.dirty = true;
+    state.sourceFrame = -1;
     $('hint').hidden = true;
+    $('camera-box').classList.toggle('live', source.kind === 'camera');
     if (state.error?.startsWith('camera') || state.error?.startsWith('video') || state.error?.startsWith('image')) clearError();
+    return source;
   } catch (err) {
     showError(err);
+    return null;
   }
 }
 
 function openFile(file) {
   if (!file) return;
-  if (file.type.startsWith('video/')) return setSource(() => openVideoFile($('video'), file));
+  if (file.type.startsWith('video/')) return setSource(() => openVideoFile(file));
   return setSource(() => openImage(file));
+}
+
+function cameraEnded(message) {
+  if (state.source?.kind === 'camera' && state.source.stopped) {
+    state.source = null;
+    $('camera-box').classList.remove('live');
+  }
+  showError(message);
+}
+
+async function startCamera() {
+  const [width, height] = $('camera-size').value.split('x').map(Number);
+  const source = await setSource(() => openCamera({ deviceId: $('camera-device').value, width, height }, cameraEnded));
+  if (source) await fillCameraList(source.deviceId);
+}
+
+async function fillCameraList(current) {
+  const cameras = await listCameras();
+  const picker = $('camera-device');
+  picker.replaceChildren(new Option('default camera', ''),
+    ...cameras.map((c, i) => new Option(c.label || `camera ${i + 1}`, c.deviceId)));
+  picker.value = cameras.some((c) => c.deviceId === current) ? current : '';
 }
 
 // --- styles ---------------------------------------------------------------------------------
@@ -161,18 +259,47 @@ async function addStyle(name, blob, { resize }) {
   const [w, h] = resize ? styleImageSize(bitmap.width, bitmap.height) : [bitmap.width, bitmap.height];
   const pixels = grab(bitmap, bitmap.width, bitmap.height, w, h);
   bitmap.close();
-  const key = `s${state.styleCount++}`;
+  const existing = [...state.styleNames].find(([, n]) => n === name)?.[0];
+  const key = existing || `s${state.styleCount++}`;
   await state.engine.encodeStyle(key, w, h, pixels.data);
-  state.styleNames.set(key, name);
-  const option = new Option(name, key);
-  $('style').add(option);
+  if (!existing) {
+    state.styleNames.set(key, name);
+    $('style').add(new Option(name, key));
+  }
   return key;
+}
+
+/** A style file of the site: fetched by its escaped path, and its HTTP status checked. */
+async function fetchStyle(style) {
+  const url = new URL(style.file.split('/').map(encodeURIComponent).join('/'), state.manifest.base);
+  const response = await fetch(url).catch((err) => { throw new Error(`style ${style.name}: ${err.message || err}`); });
+  if (!response.ok) throw new Error(`style ${style.name}: ${style.file} answered HTTP ${response.status}`);
+  return response.blob();
+}
+
+async function uploadStyle(file) {
+  const key = await addStyle(file.name, file, { resize: true });
+  chooseStyle(key);
+  state.keptNames.add(file.name);
+  await keepStyle(file.name, file).catch((err) => showNotice(`style ${file.name} is used but not kept (${err.message || err})`));
 }
 
 function chooseStyle(key) {
   state.style = key;
   $('style').value = key;
+  $('style-forget').hidden = !state.keptNames.has(state.styleNames.get(key));
   state.dirty = true;
+}
+
+async function forgetChosenStyle() {
+  const name = state.styleNames.get(state.style);
+  if (!state.keptNames.has(name)) return;
+  await forgetStyle(name).catch(() => {});
+  state.keptNames.delete(name);
+  $('style').querySelector(`option[value="${state.style}"]`)?.remove();
+  state.styleNames.delete(state.style);
+  const first = findStyle(0);
+  if (first) chooseStyle(first);
 }
 
 function findStyle(nameOrIndex) {
@@ -188,6 +315,11 @@ function setStep(step) {
   state.step = step;
   $('step').value = String(steps.indexOf(step));
   $('step-label').textContent = String(step);
+  // each step of the sequence runs the network once more on the last output
+  const [low, high] = [steps[0], steps[steps.length - 1]];
+  $('step-strength').value = steps.length > 1 ? (step - low) / (high - low) : 1;
+  $('step-note').textContent = `step ${step} of ${low}–${high}: ${step === 1 ? 'keeps the content best'
+    : `more style; about ${step}× the cost of step 1`}`;
   state.dirty = true;
   updateReadout();
 }
@@ -201,12 +333,19 @@ async function stylizeImage(imageData, options = {}) {
   const { width, height } = imageData;
   const [nw, nh] = networkSize(width, height, options.scale ?? 1);
   let input = imageData;
-  if (nw !== width || nh !== height) {
+  if (onGpu()) {
+    input = await networkInput(imageData, width, height, nw, nh);
+  } else if (nw !== width || nh !== height) {
     const bitmap = await createImageBitmap(imageData);
     input = grab(bitmap, width, height, nw, nh);
     bitmap.close();
   }
-  const { output } = await runNetwork(input, step, style);
+  let output = await runNetwork(input, step, style);
+  if (output instanceof ImageBitmap) {
+    const bitmap = output;
+    output = pixelsOf(bitmap);
+    bitmap.close();
+  }
   if (output.width === width && output.height === height) return output;
   const bitmap = await createImageBitmap(output);
   const resized = grab(bitmap, output.width, output.height, width, height);
@@ -214,11 +353,17 @@ async function stylizeImage(imageData, options = {}) {
   return resized;
 }
 
+function asImageData(value) {
+  return value instanceof ImageBitmap ? pixelsOf(value) : value;
+}
+
 window.rlministyler = {
   status: () => ({
     frames: state.frames, fps: fps(), backend: backendLabel(), provider: state.backend, threads: state.threads,
     step: state.step, style: state.styleNames.get(state.style) ?? null, error: state.error, ready: state.ready,
-    inferMs: state.inferMs, source: state.source?.kind ?? null, steps: state.manifest?.model.steps ?? [],
+    notice: state.notice, inferMs: state.inferMs, source: state.source?.kind ?? null,
+    steps: state.manifest?.model.steps ?? [], scale: state.scale, placement: state.placement,
+    sessions: state.sessions, secure: window.isSecureContext, isolated: window.crossOriginIsolated === true,
   }),
   stylize: stylizeImage,
   setStep,
@@ -228,12 +373,57 @@ window.rlministyler = {
     chooseStyle(key);
   },
   setEffect: (on) => { $('effect').checked = on; state.effect = on; state.dirty = true; },
+  setSmoothing: (weight) => { $('smooth').value = String(weight); state.smooth = Number(weight); },
   /** The last live frame: the network's input and output ImageData, the step and style used. */
-  frame: () => state.last && { ...state.last, style: state.styleNames.get(state.last.style) ?? null },
-  startCamera: () => setSource(() => openCamera($('video'))),
+  frame: () => state.last && {
+    input: asImageData(state.last.input), output: asImageData(state.last.output), step: state.last.step,
+    style: state.styleNames.get(state.last.style) ?? null,
+  },
+  startCamera,
+  cameras: listCameras,
+  record: toggleRecording,
+  cleanView: (on) => setCleanView(on),
 };
 
+// --- output: clean view, recording, snapshot -----------------------------------------------------
+function setCleanView(on) {
+  document.body.classList.toggle('clean', on);
+  $('clean').textContent = on ? 'Exit clean view (Esc)' : 'Clean view';
+}
+
+async function toggleRecording() {
+  if (state.recorder?.recording) {
+    const blob = await state.recorder.stop();
+    $('record').textContent = 'Record';
+    $('record').classList.remove('on');
+    if (blob?.size) save(blob, `rlministyler_step${state.step}.${blob.type.includes('mp4') ? 'mp4' : 'webm'}`);
+    return blob;
+  }
+  state.recorder = new CanvasRecorder(view);
+  state.recorder.start();
+  $('record').textContent = 'Stop recording';
+  $('record').classList.add('on');
+  return null;
+}
+
+function save(blob, name) {
+  const a = document.createElement('a');
+  a.href = URL.createObjectURL(blob);
+  a.download = name;
+  a.click();
+  setTimeout(() => URL.revokeObjectURL(a.href), 1000);
+}
+
 // --- start ----------------------------------------------------------------------------------
+function readScale() {
+  const given = params.get('scale');
+  const choices = [...$('scale').options].map((o) => o.value);
+  if (given === null) return 1;
+  if (choices.includes(String(Number(given)))) return Number(given);
+  showNotice(`?scale=${given}: use one of ${choices.join(', ')}; running at scale 1`);
+  return 1;
+}
+
 function wireControls() {
   const steps = state.manifest.model.steps;
   $('step').max = String(steps.length - 1);
@@ -243,25 +433,27 @@ function wireControls() {
     const file = e.target.files[0];
     if (!file) return;
     try {
-      chooseStyle(await addStyle(file.name, file, { resize: true }));
+      await uploadStyle(file);
     } catch (err) {
       showError(err);
     }
   };
+  $('style-forget').onclick = () => forgetChosenStyle();
   $('scale').value = String(state.scale);
   $('scale').onchange = () => { state.scale = Number($('scale').value); state.dirty = true; };
   $('scale-box').hidden = !!state.manifest.model.static_size;
   $('style-box').hidden = state.manifest.model.variant === 'baked';
   $('effect').onchange = () => { state.effect = $('effect').checked; state.dirty = true; };
-  $('camera').onclick = () => window.rlministyler.startCamera();
+  $('smooth').onchange = () => { state.smooth = Number($('smooth').value); };
+  $('camera').onclick = () => startCamera();
+  $('camera-device').onchange = () => { if (state.source?.kind === 'camera') startCamera(); };
+  $('camera-size').onchange = () => { if (state.source?.kind === 'camera') startCamera(); };
   $('file').onchange = (e) => openFile(e.target.files[0]);
-  $('snapshot').onclick = () => view.toBlob((blob) => {
-    const a = document.createElement('a');
-    a.href = URL.createObjectURL(blob);
-    a.download = `rlministyler_step${state.step}.png`;
-    a.click();
-    setTimeout(() => URL.revokeObjectURL(a.href), 1000);
-  }, 'image/png');
+  $('clean').onclick = () => setCleanView(!document.body.classList.contains('clean'));
+  view.ondblclick = () => setCleanView(!document.body.classList.contains('clean'));
+  document.addEventListener('keydown', (e) => { if (e.key === 'Escape') setCleanView(false); });
+  $('record').onclick = () => toggleRecording().catch(showError);
+  $('snapshot').onclick = () => view.toBlob((blob) => save(blob, `rlministyler_step${state.step}.png`), 'image/png');
   document.addEventListener('dragover', (e) => { e.preventDefault(); document.body.classList.add('dragging'); });
   document.addEventListener('dragleave', () => document.body.classList.remove('dragging'));
   document.addEventListener('drop', (e) => {
@@ -272,30 +464,38 @@ function wireControls() {
 }
 
 async function start() {
+  if (!window.isSecureContext) {
+    showNotice(`${location.origin} is not a secure context (plain http from another machine): no camera, `
+      + 'no WebGPU and one thread here. Open the page on localhost, or serve it over https.');
+  }
   state.manifest = await loadManifest(new URL('.', location.href).href);
   const { model } = state.manifest;
   const wanted = Number(params.get('step'));
   state.step = model.steps.includes(wanted) ? wanted : model.steps[0];
+  state.scale = readScale();
   wireControls();
   setStep(state.step);
+  if (params.get('view') === 'clean') setCleanView(true);
   state.engine = new Engine();
+  state.engine.onfail = (err) => { state.ready = false; showError(err); updateReadout(); };
   const backend = params.get('backend') || 'auto';
   if (!['auto', 'wasm', 'webgpu'].includes(backend)) throw new Error(`?backend=${backend}: use wasm, webgpu or auto`);
   const info = await state.engine.call('init', {
     manifest: state.manifest, backend, threads: Number(params.get('threads') || 0),
+    verbose: params.get('verbose') === '1',
   });
   state.backend = info.provider;
   state.threads = info.threads;
-  if (info.note) showError(info.note);
-  for (const style of state.manifest.styles) {
-    const blob = await (await fetch(style.file)).blob();
-    await addStyle(style.name, blob, { resize: false });
+  if (info.note) showNotice(info.note);
+  for (const style of state.manifest.styles) await addStyle(style.name, await fetchStyle(style), { resize: false });
+  for (const { name, blob } of await keptStyles().catch(() => [])) {
+    await addStyle(name, blob, { resize: true }).then(() => state.keptNames.add(name)).catch(() => {});
   }
   const first = findStyle(params.get('style') ?? 0) ?? findStyle(0);
   if (first) chooseStyle(first);
   state.ready = true;
   updateReadout();
-  if (params.get('source') === 'camera') await window.rlministyler.startCamera();
+  if (params.get('source') === 'camera') await startCamera();
 }
 
 const ready = start();

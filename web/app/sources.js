@@ -1,42 +1,108 @@
-// Where frames come from: a camera, a video file or a still image.
+// Where frames come from: a camera, a video file or a still image. Each source has its own
+// element, so stopping the old source never touches the new one. A live source counts the frames
+// its element presents (requestVideoFrameCallback), so the page stylises each new frame once.
 
 /** Explain a getUserMedia failure in one line. */
 export function cameraError(err) {
   const name = err?.name || '';
   if (name === 'NotAllowedError' || name === 'SecurityError') return 'camera: permission denied';
-  if (name === 'NotFoundError' || name === 'OverconstrainedError') return 'camera: no camera found';
+  if (name === 'NotFoundError') return 'camera: no camera found';
+  if (name === 'OverconstrainedError') return 'camera: the chosen camera or resolution is not available';
   if (name === 'NotReadableError') return 'camera: the camera is in use by another program';
-  if (!navigator.mediaDevices?.getUserMedia) return 'camera: not available here (the page needs https or localhost)';
+  if (!navigator.mediaDevices?.getUserMedia) {
+    return 'camera: not available here (the page needs https or localhost: this is not a secure context)';
+  }
   return `camera: ${err?.message || err}`;
 }
 
-export async function openCamera(video) {
+function videoElement() {
+  const video = document.createElement('video');
+  video.playsInline = true;
+  video.muted = true;
+  video.hidden = true;
+  document.getElementById('sources').append(video);
+  return video;
+}
+
+/** Count presented frames on `source.frame`; `source.paced` once the browser reports them. */
+function countFrames(source) {
+  const video = source.element;
+  if (!video.requestVideoFrameCallback) return;
+  const next = () => {
+    if (source.stopped) return;
+    source.frame += 1;
+    source.paced = true;
+    video.requestVideoFrameCallback(next);
+  };
+  video.requestVideoFrameCallback(next);
+}
+
+function liveSource(kind, video, stop) {
+  const source = { kind, element: video, live: true, frame: 0, paced: false, stopped: false };
+  source.stop = () => {
+    if (source.stopped) return;
+    source.stopped = true;
+    stop();
+    video.pause();
+    video.removeAttribute('src');
+    video.srcObject = null;
+    video.remove();
+  };
+  countFrames(source);
+  return source;
+}
+
+/** The cameras the browser lists (labels appear once camera permission is given). */
+export async function listCameras() {
+  const devices = await navigator.mediaDevices?.enumerateDevices?.().catch(() => []) || [];
+  return devices.filter((d) => d.kind === 'videoinput');
+}
+
+/** Open a camera: `deviceId` ('' for the default) at about `width` x `height`; `onEnded(message)`
+ * runs if the camera goes away (unplugged, or taken by the system) after the source is closed. */
+export async function openCamera({ deviceId = '', width = 640, height = 360 } = {}, onEnded = () => {}) {
   if (!navigator.mediaDevices?.getUserMedia) throw new Error(cameraError(null));
+  const video = { width: { ideal: width }, height: { ideal: height } };
+  if (deviceId) video.deviceId = { exact: deviceId };
   let stream;
   try {
-    stream = await navigator.mediaDevices.getUserMedia({ video: { width: 640, height: 360 }, audio: false });
+    stream = await navigator.mediaDevices.getUserMedia({ video, audio: false });
   } catch (err) {
     throw new Error(cameraError(err));
   }
-  video.srcObject = stream;
-  video.muted = true;
-  await video.play();
-  return { kind: 'camera', element: video, live: true, stop: () => stream.getTracks().forEach((t) => t.stop()) };
+  const element = videoElement();
+  const source = liveSource('camera', element, () => stream.getTracks().forEach((t) => t.stop()));
+  const track = stream.getVideoTracks()[0];
+  source.label = track?.label || 'camera';
+  source.deviceId = track?.getSettings?.().deviceId || deviceId;
+  track?.addEventListener('ended', () => {
+    if (source.stopped) return;
+    source.stop();
+    onEnded(`camera: ${source.label} stopped sending frames (unplugged, or taken by another program)`);
+  });
+  element.srcObject = stream;
+  try {
+    await element.play();
+  } catch (err) {
+    source.stop();
+    throw new Error(`camera: cannot play its video here (${err?.message || err})`);
+  }
+  return source;
 }
 
-export async function openVideoFile(video, file) {
+export async function openVideoFile(file) {
   const url = URL.createObjectURL(file);
-  video.srcObject = null;
-  video.src = url;
-  video.loop = true;
-  video.muted = true;
+  const element = videoElement();
+  element.src = url;
+  element.loop = true;
+  const source = liveSource('video', element, () => URL.revokeObjectURL(url));
   try {
-    await video.play();
+    await element.play();
   } catch (err) {
-    URL.revokeObjectURL(url);
-    throw new Error(`video ${file.name}: cannot be played here (${err.message || err})`);
+    source.stop();
+    throw new Error(`video ${file.name}: cannot be played here (${err?.message || err})`);
   }
-  return { kind: 'video', element: video, live: true, stop: () => { video.pause(); URL.revokeObjectURL(url); } };
+  return source;
 }
 
 export async function openImage(file) {

@@ -1,68 +1,200 @@
 // The inference worker: loads onnxruntime-web and the site's models, encodes styles and stylises
 // frames off the main thread. Requests run one at a time (an onnxruntime session runs one call at
 // a time); the page sends a live frame only when the previous one is done, so frames never queue.
+//
+// WebGPU: one session per step and frame size (the size fixed, so onnxruntime folds the shape
+// arithmetic and every node runs on the GPU); a frame arrives as an ImageBitmap, is copied into
+// the input buffer by a compute shader (gpu_frames.js), and the output buffer is drawn on the GPU
+// into an ImageBitmap for the page. Any WebGPU failure, at load or at run time, and a lost device,
+// move the worker to WebAssembly (unless WebGPU was asked for by name) and the call is answered
+// from there.
 
+import { GpuFrames } from './gpu_frames.js';
+import { modelInputs } from './onnx_inputs.js';
 import { fromTensor, paddedSize, toTensor } from './tensor.js';
 
-let ort = null;
+const GPU_SESSIONS = 4; // WebGPU sessions kept (per step and frame size); the least recently used goes
+const PLACED = /Node\(s\) placed on \[(\w+)\]\. Number of nodes: (\d+)/;
+
 let manifest = null;
-let provider = 'wasm';
-const sessions = new Map(); // step -> InferenceSession
-let encoder = null; // split models: the style encoder session
-const styles = new Map(); // key -> feeds (the style tensors, or the style image for full models)
-let chain = Promise.resolve();
+let asked = 'auto'; // the backend the page asked for: auto, wasm or webgpu
+let threads = 0;
+let verbose = false;
+let ort = null;
+let backend = null; // 'webgpu' or 'wasm'
+let device = null; // WebGPU: the device onnxruntime and the frame shaders share
+let lostReason = null;
+let frames = null; // GpuFrames
+let note = null; // why the worker is not on the backend asked for; sent with the next answer
+const models = new Map(); // file -> its bytes
+const contentDims = new Map(); // step -> the content input's dimensions (numbers or free names)
+const sessions = new Map(); // wasm: step -> session; webgpu: 'step@WxH' -> session, in use order
+let encoder = null;
+const styleImages = new Map(); // key -> {width, height, data}, kept to encode again after a fallback
+const styles = new Map(); // key -> the feeds of that style
+let placement = {}; // provider -> nodes, from onnxruntime's verbose log of the last session made
+let logLines = null; // collecting onnxruntime's log while a session is made (verbose only)
 
-async function webgpuAvailable() {
-  if (!self.navigator.gpu) return false;
-  try {
-    return !!(await self.navigator.gpu.requestAdapter());
-  } catch {
-    return false;
-  }
+for (const level of ['log', 'info', 'warn', 'error', 'debug']) {
+  const original = console[level].bind(console);
+  console[level] = (...args) => {
+    if (logLines) logLines.push(args.map(String).join(' '));
+    original(...args);
+  };
 }
 
-async function loadSession(file) {
-  const url = new URL(file, manifest.base).href;
+const message = (err) => String(err?.message || err);
+
+async function fetchModel(file) {
+  if (models.has(file)) return models.get(file);
+  const url = new URL(file.split('/').map(encodeURIComponent).join('/'), manifest.base).href;
+  const response = await fetch(url).catch((err) => { throw new Error(`model ${file}: ${message(err)}`); });
+  if (!response.ok) throw new Error(`model ${file} failed to load: HTTP ${response.status}`);
+  const bytes = new Uint8Array(await response.arrayBuffer());
+  models.set(file, bytes);
+  return bytes;
+}
+
+async function createSession(file, options) {
+  const bytes = await fetchModel(file);
+  logLines = verbose ? [] : null;
   try {
-    return await ort.InferenceSession.create(url, {
-      executionProviders: [provider], graphOptimizationLevel: 'all',
+    const session = await ort.InferenceSession.create(bytes, {
+      graphOptimizationLevel: 'all', logSeverityLevel: verbose ? 0 : 3, logVerbosityLevel: 0, ...options,
     });
+    if (logLines) {
+      placement = {};
+      for (const line of logLines) {
+        const found = PLACED.exec(line);
+        if (found) placement[found[1]] = Number(found[2]);
+      }
+    }
+    return session;
   } catch (err) {
-    throw new Error(`model ${file} failed to load: ${err.message || err}`);
+    throw new Error(`model ${file} failed to load: ${message(err)}`);
+  } finally {
+    logLines = null;
   }
 }
 
-async function loadAll(name, threads) {
-  provider = name;
-  ort = await import(new URL(name === 'webgpu' ? manifest.ort.webgpu : manifest.ort.wasm, manifest.base).href);
+async function releaseAll() {
+  const all = [...sessions.values(), ...(encoder ? [encoder] : [])];
+  sessions.clear();
+  encoder = null;
+  styles.clear();
+  await Promise.all(all.map((s) => s.release().catch(() => {})));
+  frames?.destroy();
+  frames = null;
+  device?.destroy();
+  device = null;
+}
+
+/** Why WebGPU cannot run this site here (null: it can), and the adapter to use. */
+async function webgpuCheck() {
+  if (!self.navigator.gpu) return { why: 'this browser has no WebGPU (or the page is not a secure context)' };
+  let adapter = null;
+  try {
+    adapter = await self.navigator.gpu.requestAdapter();
+  } catch (err) {
+    return { why: `no WebGPU adapter (${message(err)})` };
+  }
+  if (!adapter) return { why: 'no WebGPU adapter' };
+  const precision = manifest.model.precision;
+  if (precision === 'int8') return { why: 'an int8 model runs on WebAssembly only (WebGPU has no DequantizeLinear)' };
+  if (precision === 'fp16' && !adapter.features.has('shader-f16')) {
+    return { why: "this fp16 model needs the GPU's shader-f16 feature, which this adapter lacks" };
+  }
+  return { adapter };
+}
+
+async function openWebgpu(adapter) {
+  const features = adapter.features.has('shader-f16') ? ['shader-f16'] : [];
+  const wanted = ['maxBufferSize', 'maxStorageBufferBindingSize', 'maxComputeWorkgroupStorageSize',
+    'maxComputeInvocationsPerWorkgroup', 'maxComputeWorkgroupSizeX', 'maxStorageBuffersPerShaderStage'];
+  const requiredLimits = Object.fromEntries(wanted.map((k) => [k, adapter.limits[k]]));
+  device = await adapter.requestDevice({ requiredFeatures: features, requiredLimits });
+  lostReason = null;
+  const mine = device;
+  device.lost.then((info) => { if (device === mine) lostReason = info.message || info.reason || 'lost'; });
+  ort = await import(new URL(manifest.ort.webgpu, manifest.base).href);
+  setEnv();
+  ort.env.webgpu.device = device;
+  frames = new GpuFrames(device);
+}
+
+async function openWasm() {
+  ort = await import(new URL(manifest.ort.wasm, manifest.base).href);
+  setEnv();
+}
+
+function setEnv() {
   ort.env.wasm.wasmPaths = new URL(manifest.ort.dir, manifest.base).href;
   ort.env.wasm.proxy = false; // already off the main thread
   const cores = self.navigator.hardwareConcurrency || 1;
   ort.env.wasm.numThreads = self.crossOriginIsolated === true ? Math.max(1, Math.min(threads || cores, 16)) : 1;
-  ort.env.logLevel = 'error';
-  sessions.clear();
-  for (const step of manifest.model.steps) {
-    sessions.set(step, await loadSession(manifest.model.files[step]));
-  }
-  encoder = manifest.model.style_encoder ? await loadSession(manifest.model.style_encoder) : null;
+  ort.env.logLevel = verbose ? 'verbose' : 'error';
 }
 
-async function init({ manifest: m, backend, threads }) {
-  manifest = m;
-  const gpu = backend !== 'wasm' && (await webgpuAvailable());
-  if (backend === 'webgpu' && !gpu) throw new Error('WebGPU is not available in this browser (try ?backend=wasm)');
-  let note = null;
-  try {
-    await loadAll(gpu ? 'webgpu' : 'wasm', threads);
-  } catch (err) {
-    if (!gpu || backend === 'webgpu') throw err;
-    note = `WebGPU failed (${err.message || err}); running on WebAssembly`; // auto: fall back
-    await loadAll('wasm', threads);
+async function loadBackend(name, adapter) {
+  backend = name;
+  if (name === 'webgpu') {
+    await openWebgpu(adapter);
+    for (const step of manifest.model.steps) {
+      const file = manifest.model.files[step];
+      contentDims.set(step, modelInputs(await fetchModel(file)).get('content'));
+    }
+  } else {
+    await openWasm();
+    for (const step of manifest.model.steps) {
+      sessions.set(step, await createSession(manifest.model.files[step], { executionProviders: ['wasm'] }));
+    }
   }
-  return {
-    provider, threads: ort.env.wasm.numThreads, isolated: self.crossOriginIsolated === true, note,
-    version: ort.env.versions?.web || manifest.ort.version,
+  // the style encoder runs once per style: on the CPU with either build
+  if (manifest.model.style_encoder) {
+    encoder = await createSession(manifest.model.style_encoder, { executionProviders: ['wasm'] });
+  }
+  for (const [key, image] of styleImages) await encodeStyle({ key, ...image });
+}
+
+async function fallBack(reason) {
+  if (backend !== 'webgpu' || asked === 'webgpu') throw new Error(reason);
+  await releaseAll();
+  note = `WebGPU failed (${reason}); running on WebAssembly`;
+  await loadBackend('wasm');
+}
+
+function info() {
+  const answer = {
+    provider: backend, threads: ort.env.wasm.numThreads, isolated: self.crossOriginIsolated === true,
+    version: ort.env.versions?.web || manifest.ort.version, note, sessions: sessions.size + (encoder ? 1 : 0),
+    placement,
   };
+  note = null;
+  return answer;
+}
+
+async function init({ manifest: m, backend: wanted, threads: n, verbose: v }) {
+  manifest = m;
+  asked = wanted;
+  threads = n;
+  verbose = !!v;
+  if (wanted === 'wasm') {
+    await loadBackend('wasm');
+    return info();
+  }
+  const { adapter, why } = await webgpuCheck();
+  if (!adapter) {
+    if (wanted === 'webgpu') throw new Error(`WebGPU cannot run here: ${why} (try ?backend=wasm)`);
+    note = `running on WebAssembly: ${why}`;
+    await loadBackend('wasm');
+    return info();
+  }
+  try {
+    await loadBackend('webgpu', adapter);
+  } catch (err) {
+    await fallBack(message(err));
+  }
+  return info();
 }
 
 function imageTensor(width, height, rgba) {
@@ -70,6 +202,7 @@ function imageTensor(width, height, rgba) {
 }
 
 async function encodeStyle({ key, width, height, data }) {
+  styleImages.set(key, { width, height, data });
   const image = imageTensor(width, height, data);
   if (manifest.model.variant === 'full') {
     styles.set(key, { style: image });
@@ -80,38 +213,118 @@ async function encodeStyle({ key, width, height, data }) {
   return { key };
 }
 
-async function stylize({ step, style, width, height, data }) {
-  const session = sessions.get(step);
-  if (!session) throw new Error(`step ${step} is not in this site (steps: ${manifest.model.steps.join(', ')})`);
-  const feeds = {};
-  if (manifest.model.variant !== 'baked') {
-    const styleFeeds = styles.get(style);
-    if (!styleFeeds) throw new Error('no style chosen: pick or upload a style image');
-    Object.assign(feeds, styleFeeds);
+function styleFeeds(style) {
+  if (manifest.model.variant === 'baked') return {};
+  const feeds = styles.get(style);
+  if (!feeds) throw new Error('no style chosen: pick or upload a style image');
+  return { ...feeds };
+}
+
+async function gpuSession(step, pw, ph) {
+  const key = `${step}@${pw}x${ph}`;
+  let session = sessions.get(key);
+  if (session) {
+    sessions.delete(key); // to the end: most recently used
+  } else {
+    const dims = contentDims.get(step) || [];
+    const overrides = {};
+    [1, 3, ph, pw].forEach((value, i) => { if (typeof dims[i] === 'string') overrides[dims[i]] = value; });
+    session = await createSession(manifest.model.files[step], {
+      executionProviders: [{ name: 'webgpu', device }], freeDimensionOverrides: overrides,
+      preferredOutputLocation: 'gpu-buffer',
+    });
+    while (sessions.size >= GPU_SESSIONS) {
+      const [oldest, old] = sessions.entries().next().value;
+      sessions.delete(oldest);
+      await old.release().catch(() => {});
+    }
   }
-  const t0 = performance.now();
+  sessions.set(key, session);
+  return session;
+}
+
+function checkStep(step) {
+  if (!manifest.model.steps.includes(step)) {
+    throw new Error(`step ${step} is not in this site (steps: ${manifest.model.steps.join(', ')})`);
+  }
+}
+
+async function runWebgpu({ step, style, width, height, bitmap, data }) {
+  if (lostReason) throw new Error(`the GPU device was lost (${lostReason})`);
   const [pw, ph] = paddedSize(width, height, manifest.model.size_multiple);
-  feeds.content = new ort.Tensor('float32', toTensor(data, width, height, pw, ph), [1, 3, ph, pw]);
-  const t1 = performance.now();
+  const feeds = styleFeeds(style);
+  const session = await gpuSession(step, pw, ph);
+  device.pushErrorScope('out-of-memory');
+  device.pushErrorScope('validation');
+  const t0 = performance.now();
+  feeds.content = frames.upload(ort, bitmap || { data, width, height }, pw, ph);
   const name = manifest.model.outputs[step];
   const out = await session.run(feeds, [name]);
-  const t2 = performance.now();
+  const t1 = performance.now();
+  const result = frames.draw(out[name], pw, ph, width, height);
+  out[name].dispose();
+  const errors = [await device.popErrorScope(), await device.popErrorScope()].filter(Boolean);
+  if (lostReason) throw new Error(`the GPU device was lost (${lostReason})`);
+  if (errors.length) throw new Error(`WebGPU: ${errors[0].message}`);
+  return { width, height, bitmap: result, inferMs: t1 - t0 };
+}
+
+async function pixelsOf({ bitmap, data, width, height }) {
+  if (data) return data;
+  const canvas = new OffscreenCanvas(width, height);
+  const ctx = canvas.getContext('2d');
+  ctx.drawImage(bitmap, 0, 0);
+  bitmap.close();
+  return ctx.getImageData(0, 0, width, height).data;
+}
+
+async function runWasm(request) {
+  const { step, style, width, height } = request;
+  const data = await pixelsOf(request);
+  const feeds = styleFeeds(style);
+  const session = sessions.get(step);
+  const [pw, ph] = paddedSize(width, height, manifest.model.size_multiple);
+  feeds.content = new ort.Tensor('float32', toTensor(data, width, height, pw, ph), [1, 3, ph, pw]);
+  const t0 = performance.now();
+  const name = manifest.model.outputs[step];
+  const out = await session.run(feeds, [name]);
+  const t1 = performance.now();
   const rgba = fromTensor(out[name].data, pw, ph, width, height);
   out[name].dispose?.();
-  const t3 = performance.now();
-  return { width, height, data: rgba, preMs: t1 - t0, inferMs: t2 - t1, postMs: t3 - t2 };
+  return { width, height, data: rgba, inferMs: t1 - t0 };
+}
+
+async function stylize(request) {
+  checkStep(request.step);
+  let result;
+  if (backend === 'webgpu') {
+    const copy = request.bitmap ? await createImageBitmap(request.bitmap) : null; // for a fallback
+    try {
+      result = await runWebgpu(request);
+      copy?.close();
+    } catch (err) {
+      if (err.message.startsWith('no style chosen')) throw err;
+      await fallBack(message(err));
+      result = await runWasm({ ...request, bitmap: copy });
+    }
+  } else {
+    result = await runWasm(request);
+  }
+  return { ...result, ...info() };
 }
 
 const handlers = { init, style: encodeStyle, run: stylize };
 
+let chain = Promise.resolve();
 self.onmessage = (event) => {
   const { id, op, ...args } = event.data;
   chain = chain.then(async () => {
     try {
       const result = await handlers[op](args);
-      self.postMessage({ id, result }, result?.data ? [result.data.buffer] : []);
+      const transfer = [result?.data?.buffer, result?.bitmap].filter(Boolean);
+      self.postMessage({ id, result }, transfer);
     } catch (err) {
-      self.postMessage({ id, error: String(err?.message || err) });
+      self.postMessage({ id, error: message(err) });
     }
   });
 };
