@@ -13,8 +13,8 @@ import pytest
 import torch
 
 ROOT = Path(__file__).resolve().parents[1]
-TINY = ["--size", "32", "--load-size", "48", "--batch-size", "2", "--log-every", "1", "--sample-every", "0",
-        "--vgg-calibration", "4", "--threads", "1", "--workers", "1", "-q"]
+TINY = ["--size", "32", "--load-size", "48", "--batch-size", "2", "--steps-per-pair", "2", "--log-every", "1",
+        "--sample-every", "0", "--vgg-calibration", "4", "--threads", "1", "--workers", "1", "-q"]
 
 
 def distill(*args, cache: Path, weights: Path) -> subprocess.CompletedProcess:

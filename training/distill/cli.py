@@ -50,7 +50,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     d.add_argument("--load-size", type=positive_int, metavar="N",
                    help=f"images are resized to NxN before cropping ({c.load_size})")
     d.add_argument("--batch-size", type=positive_int, metavar="N",
-                   help=f"crops per iteration ({c.batch_size})")
+                   help=f"content/style pairs per iteration ({c.batch_size})")
+    d.add_argument("--steps-per-pair", type=positive_int, metavar="S",
+                   help=f"distinct steps each pair is taught at, from one teacher run ({c.steps_per_pair})")
     d.add_argument("--lr", type=positive_float, metavar="LR", help=f"Adam lr of actor and builder ({c.lr})")
     d.add_argument("--table-lr", type=positive_float, metavar="LR",
                    help=f"lr of the step table ({c.table_lr})")

@@ -29,7 +29,8 @@ class DistillConfig:
     size: int = 128  # random crop size (a multiple of 4)
     load_size: int = 256  # images are resized to load_size x load_size first
     workers: int = 2
-    batch_size: int = 4
+    batch_size: int = 4  # content/style pairs per iteration
+    steps_per_pair: int = 1  # distinct steps each pair is taught at (one teacher run serves them all)
     lr: float = 1e-4  # the actor and builder copied from the teacher
     table_lr: float = 2e-3  # the per-step conditioning table
     pixel_weight: float = 10.0  # L1 to the teacher's step k
@@ -50,6 +51,9 @@ class DistillConfig:
             raise UserError(f"--size {self.size}: a multiple of 4, at least 32 and at most --load-size")
         if self.holdout_every < 2:
             raise UserError("--holdout-every must be at least 2 (every Nth image is kept out)")
+        if not 1 <= self.steps_per_pair <= self.max_steps:
+            raise UserError(f"--steps-per-pair {self.steps_per_pair}: between 1 and --max-steps "
+                            f"({self.max_steps})")
         for name in ("batch_size", "iterations", "checkpoint_every", "log_every"):
             if getattr(self, name) < 1:
                 raise UserError(f"--{name.replace('_', '-')} must be at least 1")

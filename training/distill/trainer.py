@@ -32,7 +32,7 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from rlministyler.training.model import load_pair
+from rlministyler.training.model import StyleCode, load_pair
 from rlministyler.training.model.checkpoint import save_atomic
 from rlministyler.training.train import state as S
 from rlministyler.training.train.data import PairSource, load_center, scan_images, spread
@@ -140,28 +140,35 @@ class Distiller:
             outputs[t] = moving
         return outputs
 
-    def _batch(self) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
-        pairs = [self.source.next_pair() for _ in range(self.cfg.batch_size)]
+    def _batch(self) -> tuple[torch.Tensor, StyleCode, torch.Tensor, torch.Tensor]:
+        """``batch_size`` pairs, each at ``steps_per_pair`` distinct steps: the teacher runs once
+        per pair up to the largest step drawn, and every step it passes on the way is a target."""
+        cfg = self.cfg
+        per = cfg.steps_per_pair
+        pairs = [self.source.next_pair() for _ in range(cfg.batch_size)]
         content = torch.stack([p[0] for p in pairs]).to(self.device)
         style = torch.stack([p[1] for p in pairs]).to(self.device)
-        steps = torch.randint(1, self.cfg.max_steps + 1, (len(pairs),), generator=self.steps_gen)
+        steps = torch.stack([torch.randperm(cfg.max_steps, generator=self.steps_gen)[:per] + 1
+                             for _ in pairs])
         outputs = self._teacher_steps(content, style, int(steps.max()))
-        target = torch.stack([outputs[int(k)][i] for i, k in enumerate(steps)])
-        return content, style, steps.to(self.device), target
+        target = torch.stack([outputs[int(k)][i] for i, row in enumerate(steps) for k in row])
+        code = StyleCode(*(v.repeat_interleave(per, 0) for v in self.student.encode_style(style)))
+        return content.repeat_interleave(per, 0), code, steps.flatten().to(self.device), target
 
     # --- one iteration ------------------------------------------------------------------------
     def _update(self) -> dict[str, float]:
         cfg = self.cfg
-        content, style, steps, target = self._batch()
-        out = self.student(content, self.student.encode_style(style), steps)
-        feats = self.vgg(out, STYLE_LAYERS)
-        with torch.no_grad():
-            target_feats = self.vgg(target, STYLE_LAYERS)
-        parts = {"pixel": (out - target).abs().mean(),
-                 "style": style_loss(style_stats(feats), style_stats(target_feats)),
-                 "content": content_loss(feats[CONTENT_LAYER], target_feats[CONTENT_LAYER])}
-        loss = cfg.pixel_weight * parts["pixel"] + cfg.style_weight * parts["style"] \
-            + cfg.content_weight * parts["content"]
+        content, code, steps, target = self._batch()
+        out = self.student(content, code, steps)
+        parts = {"pixel": (out - target).abs().mean()}
+        if cfg.style_weight or cfg.content_weight:  # the loss network costs far more than the student
+            feats = self.vgg(out, STYLE_LAYERS)
+            with torch.no_grad():
+                target_feats = self.vgg(target, STYLE_LAYERS)
+            parts["style"] = style_loss(style_stats(feats), style_stats(target_feats))
+            parts["content"] = content_loss(feats[CONTENT_LAYER], target_feats[CONTENT_LAYER])
+        weights = {"pixel": cfg.pixel_weight, "style": cfg.style_weight, "content": cfg.content_weight}
+        loss = sum(weights[name] * value for name, value in parts.items())
         values = {"loss": float(loss.detach()), **{k: float(v.detach()) for k, v in parts.items()}}
         check_losses(values, self.iteration + 1, self.run_dir)
         self.optimizer.zero_grad(set_to_none=True)
