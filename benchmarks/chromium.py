@@ -1,6 +1,9 @@
 """Headless Chromium driven over its DevTools protocol (CDP) with websocket-client: enough for the
 browser tests and the web benchmark (navigate, evaluate JavaScript, permissions, screenshots).
-Uses the system's Chromium (Debian's ``chromium``); nothing is downloaded."""
+Uses the system's Chromium (Debian's ``chromium``); nothing is downloaded.
+
+WebGPU headless: ``WEBGPU_FLAGS`` give SwiftShader's software Vulkan adapter (Debian's Chromium
+ships it); ``--disable-gpu`` may stay."""
 
 from __future__ import annotations
 
@@ -21,6 +24,11 @@ BASE_FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "
               "--disable-background-networking", "--disable-component-update", "--disable-sync",
               "--disable-extensions", "--mute-audio", "--remote-debugging-port=0",
               "--disable-background-timer-throttling", "--disable-renderer-backgrounding")
+
+# a software WebGPU adapter (SwiftShader, vendor "google", architecture "swiftshader") in headless
+# Chromium: correct and slow (no shader-f16)
+WEBGPU_FLAGS = ("--enable-unsafe-webgpu", "--use-webgpu-adapter=swiftshader")
+WEBGPU_CHECK = "(async () => !!(navigator.gpu && await navigator.gpu.requestAdapter()))()"
 
 
 class BrowserError(RuntimeError):
@@ -120,6 +128,30 @@ class Page:
             if time.monotonic() > deadline:
                 raise BrowserError(f"timed out after {timeout:g} s waiting for {expression}")
             time.sleep(interval)
+
+    def add_init_script(self, source: str) -> None:
+        """Run ``source`` in every document this tab loads, before the page's own scripts."""
+        self.call("Page.addScriptToEvaluateOnNewDocument", {"source": source})
+
+    def worker_evaluate(self, expression: str, timeout: float = 30):
+        """Evaluate ``expression`` in the page's first dedicated worker (attached over CDP)."""
+        self.call("Target.setAutoAttach",
+                  {"autoAttach": True, "waitForDebuggerOnStart": False, "flatten": True})
+        deadline = time.monotonic() + timeout
+        while True:
+            attached = [e["params"] for e in self.socket.events if e["method"] == "Target.attachedToTarget"
+                        and e["params"]["targetInfo"]["type"] == "worker"]
+            if attached:
+                break
+            if time.monotonic() > deadline:
+                raise BrowserError("no worker attached")
+            self.call("Runtime.evaluate", {"expression": "0"})  # lets the attach events arrive
+            time.sleep(0.1)
+        result = self.socket.call("Runtime.evaluate", {"expression": expression, "returnByValue": True},
+                                  session=attached[0]["sessionId"], timeout=timeout)
+        if "exceptionDetails" in result:
+            raise BrowserError(f"worker script failed: {result['exceptionDetails'].get('text')}")
+        return result["result"].get("value")
 
     def set_files(self, selector: str, paths: Sequence[str | Path]) -> None:
         """Choose ``paths`` in the file input ``selector`` (fires its change event)."""

@@ -14,11 +14,18 @@ import numpy as np
 import onnx
 import onnxruntime as ort
 import pytest
-from rlministyler.benchmarks.chromium import BrowserError, Chromium, find_chromium, write_y4m
+from rlministyler.benchmarks.chromium import (
+    WEBGPU_CHECK,
+    WEBGPU_FLAGS,
+    BrowserError,
+    Chromium,
+    find_chromium,
+    write_y4m,
+)
 from rlministyler.runtime import Stylizer
 from rlministyler.web.ort_web import LOCK_FILES, ORT_ENV, find_ort, locked_ort_version
 from rlministyler.web.serve import serve_in_thread, url_of
-from rlministyler.web.site import build_site, web_dir
+from rlministyler.web.site import SITE_MARKER, build_site, web_dir
 
 from rlministyler.cli import main
 from rlministyler.contract import MANIFEST_SCHEMA_PATH, SiteManifest
@@ -51,7 +58,8 @@ def models(tmp_path_factory, weights_dir, style_path, ort_web) -> dict[str, Path
     made = {}
     for key, kwargs in {"all3": dict(steps=3, all_steps=True, variant="split"),
                         "full1": dict(steps=1),
-                        "baked1": dict(steps=1, variant="baked", style=style_path)}.items():
+                        "baked1": dict(steps=1, variant="baked", style=style_path),
+                        "fp16": dict(steps=1, variant="split", precision="fp16")}.items():
         opts = ExportOptions(output=out / f"{key}.onnx", checkpoint=str(weights_dir), verify=False,
                              quiet=True, **kwargs)
         export_model(opts)
@@ -380,3 +388,228 @@ def test_image_and_video_files_as_sources(browser, served, data_dir, tmp_path):
     page.wait_for("rlministyler.frame() && rlministyler.frame().style === 'glass.png' || "
                   "rlministyler.status().error", 90)
     assert page.evaluate("rlministyler.status()")["style"] == "glass.png"
+
+
+# --- the page's defects, each shown in the browser -----------------------------------------------
+def test_build_never_replaces_a_folder_it_did_not_make(models, tmp_path):
+    """A web project with its own manifest.json (a PWA) is refused untouched; the builder's own
+    folder (its marker) is rebuilt."""
+    pwa = tmp_path / "pwa"
+    (pwa / "models").mkdir(parents=True)
+    for name, text in (("manifest.json", '{"name": "my app"}'), ("index.html", "<p>mine</p>"),
+                       ("models/mine.onnx", "mine")):
+        (pwa / name).write_text(text)
+    with pytest.raises(UserError, match="was not made by rlministyler web"):
+        build_site(models["full1"], pwa, log=lambda text: None)
+    assert (pwa / "index.html").read_text() == "<p>mine</p>" and (pwa / "models/mine.onnx").is_file()
+    assert json.loads((pwa / "manifest.json").read_text()) == {"name": "my app"}
+    ours = tmp_path / "ours"
+    build_site(models["full1"], ours, log=lambda text: None)
+    (ours / "notes.txt").write_text("kept")
+    build_site(models["full1"], ours, log=lambda text: None)  # a rebuild of its own folder
+    assert (ours / SITE_MARKER).is_file() and (ours / "notes.txt").read_text() == "kept"
+
+
+def test_style_named_with_url_characters(browser, models, style_path, tmp_path):
+    odd = tmp_path / "a#b?c%d.jpg"
+    shutil.copyfile(style_path, odd)
+    out = tmp_path / "site"
+    build_site(models["full1"], out, styles=[odd], log=lambda text: None)
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["styles"][0]["name"] == "a#b?c%d.jpg"
+    assert not set("#?%") & set(manifest["styles"][0]["file"])
+    server = serve_in_thread(out)
+    try:
+        page = open_page(browser, url_of(server))
+        status = page.evaluate("rlministyler.status()")
+        assert status["error"] is None and status["style"] == "a#b?c%d.jpg", status
+    finally:
+        server.shutdown()
+
+
+def test_serve_says_when_other_machines_get_no_secure_context(site, capsys, monkeypatch):
+    from http.server import ThreadingHTTPServer
+
+    monkeypatch.setattr(ThreadingHTTPServer, "serve_forever", lambda self, *a, **k: None)
+    assert main(["web", "--serve", str(site), "--port", "0", "--host", "0.0.0.0"]) == 0
+    err = capsys.readouterr().err
+    assert "not a secure context: no camera, no WebGPU and one thread" in err
+    assert main(["web", "--serve", str(site), "--port", "0"]) == 0
+    out = capsys.readouterr()
+    assert "cross-origin isolated" in out.out and "secure context" not in out.err
+
+
+def test_page_warns_on_plain_http_from_another_machine(served):
+    """A name other than localhost over http (as a phone on the LAN sees it) is no secure context."""
+    if find_chromium() is None:
+        pytest.skip(NO_CHROMIUM)
+    port = served.rstrip("/").rsplit(":", 1)[1]
+    with Chromium(["--host-resolver-rules=MAP phone.test 127.0.0.1"]) as chromium:
+        page = open_page(chromium, f"http://phone.test:{port}/")
+        status = page.evaluate("rlministyler.status()")
+        assert status["secure"] is False and status["threads"] == 1, status
+        assert "is not a secure context" in status["notice"] and "no camera" in status["notice"], status
+
+
+def test_bad_scale_is_said_once_and_frames_go_on(browser, served, data_dir, tmp_path):
+    page = open_page(browser, served, "?backend=wasm&scale=abc")
+    photo = tmp_path / "photo.png"
+    cv2.imwrite(str(photo), cv2.resize(cv2.imread(str(data_dir / "content" / "adain_flowers.jpg")), (64, 48)))
+    page.set_files("#file", [photo])
+    page.wait_for("rlministyler.status().frames >= 1 || rlministyler.status().error", 60)
+    status = page.evaluate("rlministyler.status()")
+    assert status["error"] is None and status["scale"] == 1, status
+    assert status["notice"] == "?scale=abc: use one of 1, 0.75, 0.5, 0.25; running at scale 1"
+
+
+SOURCE_WATCH = """
+window.__streams = [];
+const realGum = MediaDevices.prototype.getUserMedia;
+MediaDevices.prototype.getUserMedia = async function (c) {
+  const s = await realGum.call(this, c); window.__streams.push(s); return s; };
+window.__sizes = 0;
+for (const key of ['width', 'height']) {
+  const real = Object.getOwnPropertyDescriptor(HTMLCanvasElement.prototype, key);
+  Object.defineProperty(HTMLCanvasElement.prototype, key, { get: real.get,
+    set(v) { window.__sizes += 1; real.set.call(this, v); } });
+}
+"""
+
+INPUT_CHANGE = """(async () => {
+  const a = rlministyler.frame().input; const n = rlministyler.status().frames;
+  while (rlministyler.status().frames < n + 3) await new Promise((r) => setTimeout(r, 50));
+  const b = rlministyler.frame().input; let s = 0;
+  for (let i = 0; i < a.data.length; i++) s += Math.abs(a.data[i] - b.data[i]);
+  return s / a.data.length;
+})()"""
+
+
+def test_switching_sources_keeps_the_picture_moving(camera_browser, served, data_dir):
+    """Video file, then camera: the camera's picture moves (the file's stop once paused it); the
+    canvas is not resized frame after frame."""
+    page = camera_browser.new_page()
+    page.add_init_script(SOURCE_WATCH)
+    page.goto(served + "?backend=wasm&scale=0.25")
+    page.wait_for("window.rlministyler && rlministyler.status().ready", 90)
+    page.set_files("#file", [data_dir / "video" / "cutBunny.mp4"])
+    page.wait_for("rlministyler.status().source === 'video' && rlministyler.status().frames >= 2", 90)
+    page.evaluate("rlministyler.startCamera()", timeout=60)
+    page.wait_for("rlministyler.status().source === 'camera'", 30)
+    frames = page.evaluate("rlministyler.status().frames")
+    page.wait_for(f"rlministyler.status().frames >= {frames + 3}", 90)
+    assert page.evaluate(INPUT_CHANGE, timeout=90) > 1  # the camera's frames change
+    sizes = page.evaluate("[window.__sizes, rlministyler.status().frames]")
+    page.wait_for(f"rlministyler.status().frames >= {sizes[1] + 4}", 90)
+    assert page.evaluate("window.__sizes") == sizes[0]  # same size frames: no canvas reallocated
+    assert page.evaluate("rlministyler.status().error") is None
+
+
+def test_camera_that_cannot_play_or_goes_away_is_closed(camera_browser, served):
+    page = camera_browser.new_page()
+    page.add_init_script(SOURCE_WATCH)
+    page.goto(served + "?backend=wasm&scale=0.25")
+    page.wait_for("window.rlministyler && rlministyler.status().ready", 90)
+    page.evaluate("window.__play = HTMLMediaElement.prototype.play; HTMLMediaElement.prototype.play = "
+                  "() => Promise.reject(new DOMException('blocked', 'NotAllowedError')); true")
+    page.evaluate("rlministyler.startCamera()", timeout=30)
+    assert page.evaluate("rlministyler.status().error").startswith("camera: cannot play its video here")
+    assert page.evaluate("__streams.length === 1 && __streams[0].getTracks().every((t) => "
+                         "t.readyState === 'ended')")  # released, not left open
+    page.evaluate("HTMLMediaElement.prototype.play = window.__play; true")
+    page.evaluate("rlministyler.startCamera()", timeout=30)
+    page.wait_for("rlministyler.status().source === 'camera' && rlministyler.status().frames >= 1", 90)
+    page.evaluate("__streams[1].getVideoTracks()[0].dispatchEvent(new Event('ended')); true")  # unplugged
+    page.wait_for("rlministyler.status().source === null", 10)
+    assert "stopped sending frames" in page.evaluate("rlministyler.status().error")
+    assert page.evaluate("__streams[1].getTracks().every((t) => t.readyState === 'ended')")
+
+
+def test_a_dead_worker_fails_every_call_at_once(browser, served):
+    page = open_page(browser, served)
+    page.worker_evaluate("self.onmessage = null; "  # stuck, as after an abort in WebAssembly
+                         "setTimeout(() => { throw new Error('simulated crash'); }); 1")
+    page.wait_for("rlministyler.status().error", 10)
+    with pytest.raises(BrowserError, match=r"inference worker failed: .*simulated crash"):
+        page.evaluate("rlministyler.stylize(new ImageData(16, 16), {step: 1})", timeout=20)
+    assert page.evaluate("rlministyler.status().ready") is False
+
+
+# --- WebGPU on a software adapter ------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def gpu_browser():
+    if find_chromium() is None:
+        pytest.skip(NO_CHROMIUM)
+    with Chromium(WEBGPU_FLAGS) as chromium:
+        yield chromium
+
+
+def open_gpu_page(browser: Chromium, url: str, query: str):
+    page = open_page(browser, url, query, timeout=120)
+    if not page.evaluate(WEBGPU_CHECK):
+        pytest.skip(f"no WebGPU adapter in this Chromium with {' '.join(WEBGPU_FLAGS)}")
+    return page
+
+
+def test_webgpu_parity_with_every_node_on_the_gpu(gpu_browser, served, models, style_path, data_dir):
+    page = open_gpu_page(gpu_browser, served, "?backend=webgpu&verbose=1")
+    assert page.evaluate("rlministyler.status().provider") == "webgpu"
+    stylizer = Stylizer(models["all3"], "cpu")
+    stylizer.set_style(style_path)
+    rgb = content_rgb(data_dir, "adain_chicago.jpg", (50, 34))  # odd: padded on the GPU, cropped back
+    for step in (1, 3):
+        stylizer.step = step
+        diff = np.abs(stylize_in_page(page, rgb, step).astype(int) - stylizer.stylize(rgb).astype(int))
+        status = page.evaluate("rlministyler.status()")
+        assert status["provider"] == "webgpu" and status["notice"] is None, status
+        assert diff.max() <= 2, f"step {step}: max diff {diff.max()}"
+        assert list(status["placement"]) == ["WebGpuExecutionProvider"], status["placement"]
+
+
+def test_webgpu_refuses_what_it_cannot_run(gpu_browser, models, site, style_path, tmp_path):
+    """fp16 without shader-f16, and int8, go to WebAssembly with a notice, before any frame."""
+    out = tmp_path / "fp16"
+    build_site(models["fp16"], out, styles=[style_path], log=lambda text: None)
+    int8 = tmp_path / "int8"
+    shutil.copytree(site, int8)
+    data = json.loads((int8 / "manifest.json").read_text())
+    data["model"]["precision"] = "int8"  # the page decides from the manifest
+    (int8 / "manifest.json").write_text(json.dumps(data))
+    for folder, words in ((out, "shader-f16"), (int8, "int8")):
+        server = serve_in_thread(folder)
+        try:
+            page = open_gpu_page(gpu_browser, url_of(server), "?backend=auto")
+            if words == "shader-f16" and page.evaluate(
+                    "(async () => (await navigator.gpu.requestAdapter()).features.has('shader-f16'))()"):
+                continue
+            status = page.evaluate("rlministyler.status()")
+            assert status["provider"] == "wasm" and status["error"] is None, status
+            assert words in status["notice"], status
+        finally:
+            server.shutdown()
+
+
+def test_webgpu_failing_at_run_time_falls_back(gpu_browser, models, style_path, data_dir, tmp_path):
+    """A site whose manifest says fp32 over fp16 files: WebGPU (no shader-f16) fails on the first
+    frame; the page releases its WebGPU sessions and answers that frame from WebAssembly."""
+    out = tmp_path / "lying"
+    build_site(models["fp16"], out, styles=[style_path], log=lambda text: None)
+    data = json.loads((out / "manifest.json").read_text())
+    data["model"]["precision"] = "fp32"
+    (out / "manifest.json").write_text(json.dumps(data))
+    server = serve_in_thread(out)
+    try:
+        page = open_gpu_page(gpu_browser, url_of(server), "?backend=auto")
+        if page.evaluate("(async () => (await navigator.gpu.requestAdapter()).features.has('shader-f16'))()"):
+            pytest.skip("this adapter runs fp16: nothing fails")
+        assert page.evaluate("rlministyler.status().provider") == "webgpu"
+        stylizer = Stylizer(models["fp16"], "cpu")
+        stylizer.set_style(style_path)
+        rgb = content_rgb(data_dir, "adain_cornell.jpg", (40, 28))
+        diff = np.abs(stylize_in_page(page, rgb, 1).astype(int) - stylizer.stylize(rgb).astype(int))
+        status = page.evaluate("rlministyler.status()")
+        assert status["provider"] == "wasm" and status["error"] is None, status
+        assert status["notice"].startswith("WebGPU failed (") and "f16" in status["notice"], status
+        assert status["sessions"] == 2, status  # the WebAssembly step and encoder; no WebGPU session left
+        assert diff.max() <= 2, diff.max()
+    finally:
+        server.shutdown()

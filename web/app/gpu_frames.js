@@ -1,8 +1,7 @@
-// The WebGPU frame path: a frame goes to the GPU once and comes back as an ImageBitmap the page
-// draws, never as pixels in JavaScript. In: the ImageBitmap is copied into a texture, and a compute
-// shader writes it into the model's input buffer as `rlministyler run` prepares it (RGB in [0, 1],
-// planar, reflect-padded at the bottom and right: tensor.js's toTensor). Out: a render pass reads
-// the output buffer onnxruntime left on the GPU, crops the padding and draws it into a canvas.
+// The WebGPU frame path in: a frame goes to the GPU once, as an ImageBitmap copied into a texture,
+// and a compute shader writes it into the model's input buffer as `rlministyler run` prepares it
+// (RGB in [0, 1], planar, reflect-padded at the bottom and right: tensor.js's toTensor), with no
+// pixel loop in JavaScript.
 
 const SIZES = 'struct Sizes { width: u32, height: u32, pw: u32, ph: u32 }';
 
@@ -24,39 +23,15 @@ fn main(@builtin(global_invocation_id) id: vec3u) {
   tensor[2u * plane + at] = rgb.b;
 }`;
 
-const DRAW = `${SIZES}
-@group(0) @binding(0) var<storage, read> tensor: array<f32>;
-@group(0) @binding(1) var<uniform> sizes: Sizes;
-
-@vertex fn vs(@builtin(vertex_index) i: u32) -> @builtin(position) vec4f {
-  let corner = array(vec2f(-1.0, -1.0), vec2f(3.0, -1.0), vec2f(-1.0, 3.0));
-  return vec4f(corner[i], 0.0, 1.0);
-}
-
-@fragment fn fs(@builtin(position) at: vec4f) -> @location(0) vec4f {
-  let plane = sizes.pw * sizes.ph;
-  let i = u32(at.y) * sizes.pw + u32(at.x);
-  let rgb = vec3f(tensor[i], tensor[plane + i], tensor[2u * plane + i]);
-  return vec4f(clamp(rgb, vec3f(0.0), vec3f(1.0)), 1.0);
-}`;
-
 export class GpuFrames {
   constructor(device) {
     this.device = device;
-    this.format = navigator.gpu.getPreferredCanvasFormat();
     this.pack = device.createComputePipeline({
       layout: 'auto', compute: { module: device.createShaderModule({ code: PACK }), entryPoint: 'main' },
     });
-    const draw = device.createShaderModule({ code: DRAW });
-    this.draw_ = device.createRenderPipeline({
-      layout: 'auto', vertex: { module: draw, entryPoint: 'vs' },
-      fragment: { module: draw, entryPoint: 'fs', targets: [{ format: this.format }] },
-    });
     this.packSizes = device.createBuffer({ size: 16, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
-    this.drawSizes = device.createBuffer({ size: 16, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
     this.texture = null;
     this.input = null;
-    this.canvas = null;
   }
 
   texture_(width, height) {
@@ -108,38 +83,9 @@ export class GpuFrames {
     return ort.Tensor.fromGpuBuffer(buffer, { dataType: 'float32', dims: [1, 3, ph, pw] });
   }
 
-  /** The output tensor [1, 3, ph, pw] (on the GPU) cropped to width x height, as an ImageBitmap. */
-  draw(tensor, pw, ph, width, height) {
-    if (!this.canvas) {
-      this.canvas = new OffscreenCanvas(width, height);
-      this.context = this.canvas.getContext('webgpu');
-      this.context.configure({ device: this.device, format: this.format, alphaMode: 'opaque' });
-    }
-    if (this.canvas.width !== width || this.canvas.height !== height) {
-      [this.canvas.width, this.canvas.height] = [width, height];
-    }
-    this.device.queue.writeBuffer(this.drawSizes, 0, new Uint32Array([width, height, pw, ph]));
-    const group = this.device.createBindGroup({
-      layout: this.draw_.getBindGroupLayout(0),
-      entries: [{ binding: 0, resource: { buffer: tensor.gpuBuffer } },
-        { binding: 1, resource: { buffer: this.drawSizes } }],
-    });
-    const encoder = this.device.createCommandEncoder();
-    const pass = encoder.beginRenderPass({
-      colorAttachments: [{ view: this.context.getCurrentTexture().createView(), loadOp: 'clear', storeOp: 'store' }],
-    });
-    pass.setPipeline(this.draw_);
-    pass.setBindGroup(0, group);
-    pass.draw(3);
-    pass.end();
-    this.device.queue.submit([encoder.finish()]);
-    return this.canvas.transferToImageBitmap();
-  }
-
   destroy() {
     this.texture?.destroy();
     this.input?.destroy();
     this.packSizes.destroy();
-    this.drawSizes.destroy();
   }
 }

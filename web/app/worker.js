@@ -4,8 +4,10 @@
 //
 // WebGPU: one session per step and frame size (the size fixed, so onnxruntime folds the shape
 // arithmetic and every node runs on the GPU); a frame arrives as an ImageBitmap, is copied into
-// the input buffer by a compute shader (gpu_frames.js), and the output buffer is drawn on the GPU
-// into an ImageBitmap for the page. Any WebGPU failure, at load or at run time, and a lost device,
+// the input buffer by a compute shader (gpu_frames.js); the output is read back by onnxruntime.
+// (Drawing the output from its GPU buffer failed here: with a device onnxruntime also uses, a
+// WebGPU canvas and mapAsync both fail in Chromium with "A valid external Instance reference no
+// longer exists"; docs/web.md.) Any WebGPU failure, at load or at run time, and a lost device,
 // move the worker to WebAssembly (unless WebGPU was asked for by name) and the call is answered
 // from there.
 
@@ -14,7 +16,7 @@ import { modelInputs } from './onnx_inputs.js';
 import { fromTensor, paddedSize, toTensor } from './tensor.js';
 
 const GPU_SESSIONS = 4; // WebGPU sessions kept (per step and frame size); the least recently used goes
-const PLACED = /Node\(s\) placed on \[(\w+)\]\. Number of nodes: (\d+)/;
+const PLACED = /(?:Node\(s\)|All nodes) placed on \[(\w+)\]\. Number of nodes: (\d+)/;
 
 let manifest = null;
 let asked = 'auto'; // the backend the page asked for: auto, wasm or webgpu
@@ -24,6 +26,7 @@ let ort = null;
 let backend = null; // 'webgpu' or 'wasm'
 let device = null; // WebGPU: the device onnxruntime and the frame shaders share
 let lostReason = null;
+let gpuError = null; // the last error WebGPU reported outside any call (uncapturederror)
 let frames = null; // GpuFrames
 let note = null; // why the worker is not on the backend asked for; sent with the next answer
 const models = new Map(); // file -> its bytes
@@ -107,18 +110,21 @@ async function webgpuCheck() {
   return { adapter };
 }
 
+/** The device onnxruntime and the frame shaders share: made here, with the adapter's limits and
+ * shader-f16 where it has it, and handed to onnxruntime before its first session. */
 async function openWebgpu(adapter) {
+  ort = await import(new URL(manifest.ort.webgpu, manifest.base).href);
+  setEnv();
   const features = adapter.features.has('shader-f16') ? ['shader-f16'] : [];
   const wanted = ['maxBufferSize', 'maxStorageBufferBindingSize', 'maxComputeWorkgroupStorageSize',
     'maxComputeInvocationsPerWorkgroup', 'maxComputeWorkgroupSizeX', 'maxStorageBuffersPerShaderStage'];
   const requiredLimits = Object.fromEntries(wanted.map((k) => [k, adapter.limits[k]]));
   device = await adapter.requestDevice({ requiredFeatures: features, requiredLimits });
+  ort.env.webgpu.device = device;
   lostReason = null;
   const mine = device;
   device.lost.then((info) => { if (device === mine) lostReason = info.message || info.reason || 'lost'; });
-  ort = await import(new URL(manifest.ort.webgpu, manifest.base).href);
-  setEnv();
-  ort.env.webgpu.device = device;
+  device.addEventListener('uncapturederror', (event) => { gpuError = event.error?.message || 'error'; });
   frames = new GpuFrames(device);
 }
 
@@ -231,7 +237,6 @@ async function gpuSession(step, pw, ph) {
     [1, 3, ph, pw].forEach((value, i) => { if (typeof dims[i] === 'string') overrides[dims[i]] = value; });
     session = await createSession(manifest.model.files[step], {
       executionProviders: [{ name: 'webgpu', device }], freeDimensionOverrides: overrides,
-      preferredOutputLocation: 'gpu-buffer',
     });
     while (sessions.size >= GPU_SESSIONS) {
       const [oldest, old] = sessions.entries().next().value;
@@ -254,19 +259,18 @@ async function runWebgpu({ step, style, width, height, bitmap, data }) {
   const [pw, ph] = paddedSize(width, height, manifest.model.size_multiple);
   const feeds = styleFeeds(style);
   const session = await gpuSession(step, pw, ph);
-  device.pushErrorScope('out-of-memory');
-  device.pushErrorScope('validation');
+  gpuError = null;
   const t0 = performance.now();
   feeds.content = frames.upload(ort, bitmap || { data, width, height }, pw, ph);
   const name = manifest.model.outputs[step];
   const out = await session.run(feeds, [name]);
   const t1 = performance.now();
-  const result = frames.draw(out[name], pw, ph, width, height);
+  const result = { data: fromTensor(out[name].data, pw, ph, width, height) };
   out[name].dispose();
-  const errors = [await device.popErrorScope(), await device.popErrorScope()].filter(Boolean);
+  await device.queue.onSubmittedWorkDone();
   if (lostReason) throw new Error(`the GPU device was lost (${lostReason})`);
-  if (errors.length) throw new Error(`WebGPU: ${errors[0].message}`);
-  return { width, height, bitmap: result, inferMs: t1 - t0 };
+  if (gpuError) throw new Error(`WebGPU: ${gpuError}`);
+  return { width, height, ...result, inferMs: t1 - t0 };
 }
 
 async function pixelsOf({ bitmap, data, width, height }) {
