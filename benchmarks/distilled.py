@@ -56,6 +56,7 @@ def _ms(fn: Callable[[], object]) -> float:
 def run_distilled(checkpoint: str | None, model: Path, contents: list[Path], styles: list[Path],
                   video: Path | None, out: Path, vgg, *, size: int = 384, steps: Sequence[int] = range(1, 11),
                   pairs: int = 24, frames: int = 24, say: Callable[[str], None] = print) -> dict:
+    from rlministyler.training.distill.card import write_card
     from rlministyler.training.distill.checkpoint import load_distilled
     from rlministyler.training.distill.stylizer import OnePassTorchStylizer
     from rlministyler.training.sequence import TorchStylizer
@@ -101,7 +102,22 @@ def run_distilled(checkpoint: str | None, model: Path, contents: list[Path], sty
         result["warping_error_step5"] = _flicker(teacher, student, video, style, frames)
     result["sheet"] = _sheet(sheet_tiles, out / "distilled_sheet.jpg").name
     result["plot"] = _plot(rows, out / "distilled.png").name
+    result["card"] = write_card(out, record, measured_section(result)).name
     return result
+
+
+def measured_section(result: dict) -> str:
+    """The model card's measured section: this run's table and the warping error."""
+    lines = [f"## Measured by `rlministyler bench --suite distilled` ({result['pairs']} held-out pairs at "
+             f"{result['size']} px)", "",
+             "PSNR / SSIM to the teacher's step k, beside the teacher's own step 1 and its step k at 1/2 "
+             "scale (bilinear); VGG loss ratios one pass / teacher; ms per frame in PyTorch on the "
+             "benchmark's machine.", "", markdown_table(result)]
+    warp = result.get("warping_error_step5")
+    if warp:
+        lines += ["", f"Warping error at step 5 on the clip: teacher {warp['teacher']}, "
+                  f"one pass {warp['one_pass']}."]
+    return "\n".join(lines)
 
 
 def _row(k: int, values: dict[str, list[float]]) -> dict:

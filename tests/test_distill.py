@@ -59,6 +59,12 @@ def test_a_run_resumes_exactly_and_its_model_loads(tmp_path, weights_dir, data_d
         assert torch.equal(x, y), name
     assert record["max_steps"] == 10 and set(record["teacher_sha256"]) == {"actor.pth.tar", "builder.pth.tar"}
     assert not torch.equal(a.conditioning.code_gain, torch.zeros_like(a.conditioning.code_gain))  # it learned
+    scores = [r for r in logs[0] if "heldout_psnr_db" in r][-1]["heldout_psnr_db"]
+    assert record["iteration"] == 4 and record["heldout_psnr_db"] == scores and record["elapsed_s"] > 0
+    assert record["config"]["steps_per_pair"] == 2 and "content_dir" in record["config"]
+    card = (tmp_path / "a" / "latest" / "MODEL_CARD.md").read_text()  # the card beside the model
+    assert "4 iterations" in card and f"{scores['10']:.2f}" in card and record["held_out"][0] in card
+    assert f"{record['train_contents']} photos and {record['train_styles']} paintings" in card
 
 
 @pytest.mark.parametrize(("args", "needle"), [
@@ -124,3 +130,6 @@ def test_bench_distilled_scores_an_untrained_student_as_the_teachers_step_one(tm
     assert result["warping_error_step5"]["one_pass"] > 0
     assert (out / result["sheet"]).stat().st_size > 10_000 and (out / result["plot"]).is_file()
     assert "## The one-pass model against its teacher" in (out / "report.md").read_text()
+    card = (out / result["card"]).read_text()  # the model card, with this run's measured table
+    assert "## Measured by `rlministyler bench --suite distilled` (2 held-out pairs at 128 px)" in card
+    assert f"| 5 | {result['rows'][1]['one_pass_psnr']:.2f} / " in card and "Licence: MIT" in card

@@ -28,6 +28,7 @@ import copy
 import json
 import signal
 import time
+from dataclasses import asdict
 from pathlib import Path
 
 import numpy as np
@@ -45,6 +46,7 @@ from rlministyler.training.weights import resolve_checkpoint_dir, sha256_of
 from rlministyler.errors import UserError
 
 from ..weights import DISTILLED_FILE
+from .card import machine, write_card
 from .checkpoint import save_distilled
 from .config import DistillConfig
 from .model import OnePassStylizer
@@ -109,6 +111,8 @@ class Distiller:
         self.source = PairSource(self.contents, self.styles, cfg.size, cfg.load_size, cfg.seed, cfg.workers)
         self.steps_gen = torch.Generator().manual_seed(cfg.seed + 1)
         self.iteration = 0
+        self.elapsed_s = 0.0  # training time over all sessions of the run (for the model card)
+        self.last_scores: dict[str, float] | None = None
         self.stop_requested = False
         self.eval_set = self._eval_set()
         if saved is not None:
@@ -202,6 +206,7 @@ class Distiller:
             while self.iteration < self.cfg.iterations and not self.stop_requested:
                 start = time.perf_counter()
                 values = self._update()
+                self.elapsed_s += time.perf_counter() - start
                 self.iteration += 1
                 bar.update(1)
                 if self.iteration % self.cfg.log_every == 0:
@@ -228,17 +233,30 @@ class Distiller:
             f.write(json.dumps(record) + "\n")
 
     def save(self, evaluate: bool = True) -> None:
-        save_distilled(self.student, self.run_dir / "latest" / DISTILLED_FILE, self.teacher_sha256,
-                       {"iteration": self.iteration, "holdout_every": self.cfg.holdout_every,
-                        "size": self.cfg.size, "batch_size": self.cfg.batch_size})
+        scores = self.evaluate() if evaluate and self.eval_set else None
+        if scores is not None:
+            self._log({"iteration": self.iteration, "heldout_psnr_db": scores})
+            self.last_scores = scores
+        record = self.record()
+        latest = self.run_dir / "latest"
+        save_distilled(self.student, latest / DISTILLED_FILE, self.teacher_sha256, record)
+        write_card(latest, {**record, "max_steps": self.cfg.max_steps, "teacher_sha256": self.teacher_sha256})
         folder = S.state_dir(self.run_dir, self.iteration)
         save_atomic({"iteration": self.iteration, "student": self.student.state_dict(),
                      "optimizer": self.optimizer.state_dict(), "source": self.source.state_dict(),
-                     "steps_gen": self.steps_gen.get_state(), "torch_rng": torch.get_rng_state()},
+                     "steps_gen": self.steps_gen.get_state(), "torch_rng": torch.get_rng_state(),
+                     "elapsed_s": self.elapsed_s, "last_scores": self.last_scores},
                     folder / STATE_FILE)
         S.commit_state(self.run_dir, self.iteration)
-        if evaluate and self.eval_set:
-            self._log({"iteration": self.iteration, "heldout_psnr_db": self.evaluate()})
+
+    def record(self) -> dict:
+        """How the model was made, saved in its file: the card and the bench read it."""
+        return {"iteration": self.iteration, "holdout_every": self.cfg.holdout_every, "size": self.cfg.size,
+                "batch_size": self.cfg.batch_size, "config": asdict(self.cfg),
+                "elapsed_s": round(self.elapsed_s, 1), "machine": machine(),
+                "train_contents": len(self.contents), "train_styles": len(self.styles),
+                "held_out": [p.name for p in [*self.held_contents, *self.held_styles]],
+                "heldout_psnr_db": self.last_scores}
 
     def _load_state(self, folder: Path) -> None:
         state = S.read(folder / STATE_FILE)
@@ -249,6 +267,8 @@ class Distiller:
             self.steps_gen.set_state(state["steps_gen"])
             torch.set_rng_state(state["torch_rng"])
             self.iteration = int(state["iteration"])
+            self.elapsed_s = float(state.get("elapsed_s", 0.0))
+            self.last_scores = state.get("last_scores")
         except (KeyError, RuntimeError, ValueError, TypeError) as exc:
             raise UserError(f"{folder / STATE_FILE} does not fit this run ({type(exc).__name__}); start a "
                             "new --out") from None
