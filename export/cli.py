@@ -141,4 +141,7 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     u.add_argument("model", metavar="MODEL.onnx", help="any ONNX file")
     u.add_argument("--engine", choices=UNITY_ENGINES, default="sentis",
                    help="sentis (Sentis / Inference Engine, default) or barracuda")
+    u.add_argument("--urp", action="store_true",
+                   help="sentis: the model runs in URP, scheduled into the render pipeline's command buffer, "
+                        "so a layer on Sentis' CPU fallback fails the check instead of warning")
     u.set_defaults(func=_run_check_unity)

@@ -28,12 +28,13 @@ def check_written(files: list[Path], sidecar: Path, target: Target, log: Callabl
     if not target.importer:
         return
     for path in files:
-        report = unity_check.check_model(path, target.importer)
+        report = unity_check.check_model(path, target.importer, urp=target.urp)
         if not report.ok:
             for written in (*files, sidecar):
                 written.unlink(missing_ok=True)
             more = f" (and {len(report.failures) - 1} more)" if len(report.failures) > 1 else ""
-            raise UserError(f"check-unity --engine {target.importer} fails on {path}: "
+            flags = f"--engine {target.importer}" + (" --urp" if target.urp else "")
+            raise UserError(f"check-unity {flags} fails on {path}: "
                             f"{report.failures[0]}{more}; nothing was written")
         for line in report.importer_warnings:
             log(f"check-unity: importer warning: {line}")

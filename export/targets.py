@@ -28,6 +28,7 @@ class Target:
     static_size: bool = False  # --size required (and the style input takes the frame size)
     dense_convs: bool = False  # grouped convs densified, Resize as the exact DepthToSpace form
     importer: str | None = None  # the check-unity engine run on what was written
+    urp: bool = False  # the Unity sample schedules it into URP's command buffer: check-unity --urp
 
 
 @dataclass(frozen=True)
@@ -46,7 +47,7 @@ TARGETS: dict[str, Target] = {t.name: t for t in (
     Target("onnxruntime", "anything onnxruntime runs (int8 too)", 17, (9, 20), ("fp32", "fp16", "int8"),
            REWRITES),
     Target("sentis", "Unity Sentis / Inference Engine: no int8", 15, (9, 15), ("fp32", "fp16"), (),
-           importer="sentis"),
+           importer="sentis", urp=True),
     Target("barracuda", "Unity Barracuda: static --size, Resize as the exact DepthToSpace form", 9, (9, 9),
            ("fp32", "fp16"), (), static_size=True, dense_convs=True, importer="barracuda"),
 )}

@@ -439,3 +439,83 @@ def test_cli_lists_importer_warnings(tmp_path):
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.startswith("OK: ") and "1 importer warning" in proc.stdout.splitlines()[0]
     assert "\nIMPORTER WARN  Resize (up): cubic_coeff_a=-0.75" in proc.stdout
+
+
+# --------------------------------------------------------------------------------------------------
+# Sentis' CPU fallback, and URP (--urp): a model scheduled into URP's command buffer must have none
+
+
+def shape_model(pattern: str) -> onnx.ModelProto:
+    """Conv on a dynamic frame (batch too, as the exports), then a shape computed at run time:
+    ``resize``: Resize to twice the input's size (sizes from Shape -> Slice -> Mul -> Concat), a
+    computation Sentis runs on the CPU; ``view``: ``x.view(x.size(0), C, -1)``, which Sentis' Reshape
+    simplification folds into a constant; ``static``: the same view of a frame of fixed size."""
+    n, h, w = (1, 32, 32) if pattern == "static" else ("batch", "height", "width")
+    x = helper.make_tensor_value_info("image", TensorProto.FLOAT, [n, 3, h, w])
+    inits = [_init("W", _weights(4, 3, 3, 3)), _init("B", _weights(4))]
+    nodes = [helper.make_node("Conv", ["image", "W", "B"], ["conv"], "conv", kernel_shape=[3, 3],
+                              pads=[1] * 4),
+             helper.make_node("Shape", ["conv"], ["shape"], "shape")]
+    if pattern == "resize":
+        inits += [_init("s0", np.array([0], np.int64)), _init("s2", np.array([2], np.int64)),
+                  _init("s4", np.array([4], np.int64)), _init("two", np.array([2, 2], np.int64)),
+                  _init("roi", np.array([], np.float32)), _init("no_scales", np.array([], np.float32))]
+        nodes += [helper.make_node("Slice", ["shape", "s0", "s2"], ["nc"], "nc"),
+                  helper.make_node("Slice", ["shape", "s2", "s4"], ["hw"], "hw"),
+                  helper.make_node("Mul", ["hw", "two"], ["hw2"], "hw2"),
+                  helper.make_node("Concat", ["nc", "hw2"], ["sizes"], "sizes", axis=0),
+                  helper.make_node("Resize", ["conv", "roi", "no_scales", "sizes"], ["out"], "up",
+                                   mode="linear")]
+        y = helper.make_tensor_value_info("out", TensorProto.FLOAT, [n, 4, "out_h", "out_w"])
+    else:
+        inits += [_init("i0", np.array(0, np.int64)), _init("rest", np.array([4, -1], np.int64))]
+        nodes += [helper.make_node("Gather", ["shape", "i0"], ["n"], "n", axis=0),
+                  helper.make_node("Unsqueeze", ["n"], ["n1"], "n1", axes=[0]),
+                  helper.make_node("Concat", ["n1", "rest"], ["view_shape"], "view_shape", axis=0),
+                  helper.make_node("Reshape", ["conv", "view_shape"], ["out"], "view")]
+        length = 32 * 32 if pattern == "static" else "n"
+        y = helper.make_tensor_value_info("out", TensorProto.FLOAT, [n, 4, length])
+    return _model(nodes, [x], [y], inits, 12)
+
+
+def test_cpu_fallback_fails_for_urp_and_warns_otherwise(tmp_path):
+    path = _save(shape_model("resize"), tmp_path, "resize.onnx")
+    report = check_model(path, "sentis")
+    assert report.ok and not report.failures
+    warning, = [w for w in report.warnings if "CPU fallback" in w]
+    assert "Resize 'up' input 3" in warning and "Shape" in warning and "--urp" in warning
+
+    urp = check_model(path, "sentis", urp=True)
+    assert not urp.ok
+    failure, = urp.failures
+    assert "5 layer(s) run on Sentis' CPU fallback (Shape x1, Slice x2, Mul x1, Concat x1" in failure
+    assert "ExecuteCommandBufferAndClear" in failure
+    assert run(argparse.Namespace(model=str(path), engine="sentis", urp=True)) == 1
+
+
+@pytest.mark.parametrize("pattern", ["view", "static"])
+def test_shape_computations_the_importer_folds_pass_for_urp(tmp_path, pattern):
+    report = check_model(_save(shape_model(pattern), tmp_path, f"{pattern}.onnx"), "sentis", urp=True)
+    assert report.ok, report.failures
+    assert not [w for w in report.warnings if "CPU" in w]
+
+
+def test_ops_without_a_gpu_implementation_fail_for_urp():
+    x = helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 4])
+    y = helper.make_tensor_value_info("y", TensorProto.INT64, [2, "n"])
+    model = _model([helper.make_node("NonZero", ["x"], ["y"], "nz")], [x], [y], [], 15)
+    report = check_model(model, "sentis", urp=True)
+    assert any("NonZero 'nz' (no GPU implementation)" in f for f in report.failures), report.failures
+
+
+def test_urp_applies_to_sentis_only(tmp_path):
+    with pytest.raises(UserError, match="--urp"):
+        check_model(stylenet(9, dynamic=False), "barracuda", urp=True)
+
+
+def test_cli_takes_urp(tmp_path):
+    path = _save(shape_model("resize"), tmp_path, "resize.onnx")
+    proc = subprocess.run([sys.executable, "-m", "rlministyler", "check-unity", str(path), "--urp"],
+                          cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert "FAIL  5 layer(s) run on Sentis' CPU fallback" in proc.stdout

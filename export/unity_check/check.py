@@ -9,7 +9,7 @@ import onnx
 
 from rlministyler.errors import UserError
 
-from . import barracuda, sentis
+from . import barracuda, fallback, sentis
 from .common import check_ops, check_tensors, check_unsupported_attrs
 from .graph import Model, load_model, walk
 from .report import CheckReport, Findings, format_report
@@ -18,14 +18,19 @@ from .tables import DEFAULT_DOMAINS, ENGINES
 DESCRIPTION = "Check any ONNX file against what Unity's importers accept."
 
 
-def check_model(model: str | os.PathLike | onnx.ModelProto, engine: str = "sentis") -> CheckReport:
+def check_model(model: str | os.PathLike | onnx.ModelProto, engine: str = "sentis",
+                urp: bool = False) -> CheckReport:
     """Check an ONNX model (a path or a loaded ``ModelProto``) against one Unity engine's importer.
 
-    Raises ``UserError`` for a missing or unreadable file and for an unknown engine.
+    ``urp``: the model is meant for URP (scheduled into the render pipeline's command buffer), so a
+    layer on Sentis' CPU fallback is a failure, not a warning. Raises ``UserError`` for a missing or
+    unreadable file, an unknown engine, and ``urp`` with an engine other than sentis.
     """
     engine_key = str(engine).strip().lower()
     if engine_key not in ENGINES:
         raise UserError(f"unknown engine {engine!r}: choose one of {', '.join(ENGINES)}")
+    if urp and engine_key != "sentis":
+        raise UserError("--urp applies to the sentis engine (the sample's URP pass schedules Sentis workers)")
     if isinstance(model, onnx.ModelProto):
         proto, path = model, f"<ModelProto graph '{model.graph.name}'>"
     elif isinstance(model, (str, os.PathLike)):
@@ -42,6 +47,8 @@ def check_model(model: str | os.PathLike | onnx.ModelProto, engine: str = "senti
     f.flush()
     check_unsupported_attrs(m, engine_key, f)
     rules.check(m, f)
+    if engine_key == "sentis":
+        fallback.check(m, f, urp)
     f.flush()
     other = sorted(f"{imp.domain} v{imp.version}" for imp in proto.opset_import
                    if imp.domain not in DEFAULT_DOMAINS)
@@ -59,7 +66,7 @@ def check_model(model: str | os.PathLike | onnx.ModelProto, engine: str = "senti
 
 def run(args) -> int:
     """``rlministyler check-unity``: print the report; 0 when the model would import, 1 if not."""
-    report = check_model(args.model, getattr(args, "engine", None) or "sentis")
+    report = check_model(args.model, getattr(args, "engine", None) or "sentis", getattr(args, "urp", False))
     print(format_report(report))
     return 0 if report.ok else 1
 
@@ -73,6 +80,7 @@ def main(argv: list[str] | None = None) -> int:
                                      description=DESCRIPTION)
     parser.add_argument("model", metavar="MODEL.onnx")
     parser.add_argument("--engine", choices=ENGINES, default="sentis")
+    parser.add_argument("--urp", action="store_true")
     args = parser.parse_args(argv)
     try:
         return run(args)

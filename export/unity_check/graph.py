@@ -153,6 +153,7 @@ class Model:
                         self.const_tensors[node.output[0]] = tensor
                         self.const_shapes[node.output[0]] = list(tensor.dims)
         self.ranks: dict[str, int] = {}
+        self.dims: dict[str, list[int | str]] = {}
         inferred = model
         try:
             inferred = onnx.shape_inference.infer_shapes(model, strict_mode=False)
@@ -163,6 +164,7 @@ class Model:
                 dims = value_dims(vi)
                 if dims is not None:
                     self.ranks[vi.name] = len(dims)
+                    self.dims[vi.name] = dims
         for name, shape in self.const_shapes.items():
             self.ranks.setdefault(name, len(shape))
 

@@ -72,6 +72,26 @@ SENTIS_BACKEND_GAPS = {
     "TopK": "not on GPUPixel",
 }
 
+# Inputs Sentis reads on the CPU (a shape, axes, pads, sizes): its layer definitions' `inputCPURead`
+# (com.unity.ai.inference 2.4 Runtime/Core/Layers/Layer.*.cs), by ONNX input position. When such an
+# input is not a constant after import, the layers computing it run on the CPU fallback
+# (Runtime/Core/Backends/CPUFallbackCalculator.cs).
+SENTIS_CPU_READ_INPUTS: dict[str, tuple[int, ...]] = {
+    "Reshape": (1,), "Expand": (1,), "Tile": (1,), "Pad": (1, 2, 3), "Resize": (2, 3), "Upsample": (1,),
+    "Slice": (1, 2, 3, 4), "Split": (1,), "Squeeze": (1,), "Unsqueeze": (1,), "Clip": (1, 2),
+    "CumSum": (1,), "TopK": (1,), "OneHot": (1, 2), "Range": (0, 1, 2), "ConstantOfShape": (0,),
+    "NonMaxSuppression": (2, 3, 4), "Trilu": (1,), "DFT": (1, 2), "STFT": (1, 3),
+    "BlackmanWindow": (0,), "HammingWindow": (0,), "HannWindow": (0,), "MelWeightMatrix": (0, 1, 2, 3, 4),
+    **{op: (1,) for op in ("ReduceL1", "ReduceL2", "ReduceLogSum", "ReduceLogSumExp", "ReduceMax",
+                           "ReduceMean", "ReduceMin", "ReduceProd", "ReduceSum", "ReduceSumSquare")},
+}
+# Inputs whose shape, not data, a layer uses (`inputNoDataDependency`): the fallback stops there.
+SENTIS_NO_DATA_INPUTS: dict[str, tuple[int, ...]] = {
+    "Shape": (0,), "Size": (0,), "RandomNormalLike": (0,), "RandomUniformLike": (0,), "CastLike": (1,),
+}
+# Ops the GPU backends do not implement at all (SENTIS_BACKEND_GAPS): they run on the CPU too.
+SENTIS_CPU_ONLY_OPS = frozenset({"Compress", "NonZero", "LRN"})
+
 # Unity Barracuda "Supported ONNX operators" (barracuda-release Documentation~/SupportedOperators.md,
 # commit 76077c0b; the same list as docs.unity3d.com Packages/com.unity.barracuda@2.0/manual/
 # SupportedOperators.html, the last version of that page in the stored docs). Erf, Range and Sign are
