@@ -3,8 +3,10 @@ lambda, no string building, in the methods that run every frame (both pipeline a
 core, the command wrappers, the reprojection binding). Textures and tensors are made in the
 EnsureResources / EnsureSize methods, which this test leaves out, and so is
 CommandBufferFrameCommands.ContinueIterable: its one allocation (an unstarted enumerator, only when URP
-hands a new command buffer object) is inside Inference Engine and documented in the README. The
-readout's text (every 0.25 s) is not rendering work and not checked."""
+hands a new command buffer object) is inside Inference Engine and documented in the README. Made once
+and left out too: the built-in path's conversion command buffer (ImmediateFrameCommands.Conversions) and
+the URP pass's RTHandle wrappers (BlitterFrameCommands.Wrap: one per texture, again only when textures
+are re-created). The readout's text (every 0.25 s) is not rendering work and not checked."""
 
 from __future__ import annotations
 
@@ -20,10 +22,11 @@ PER_FRAME = {
     "MotionReprojection.cs": ["Dispatch"],
     "FrameCommands.cs": ["Blit", "ToTensor", "Schedule", "ScheduleIterable", "RenderToTexture", "SetTexture",
                          "SetVector", "SetInt", "Dispatch"],
-    "RLMiniStylerCamera.cs": ["OnRenderImage", "RenderFrame"],
+    "RLMiniStylerCamera.cs": ["OnRenderImage", "SourceIsFlipped", "NoteFrameRendered", "RenderFrame"],
     "URP/RLMiniStylerRenderPass.cs": ["Setup", "Usable", "RecordRenderGraph", "ExecuteRenderGraph",
                                       "Execute"],
     "URP/RLMiniStylerRendererFeature.cs": ["AddRenderPasses"],
+    "URP/BlitterFrameCommands.cs": ["Blit", "CopyTo"],
 }
 VALUE_TYPES = {"Vector4", "TextureTransform"}  # structs: `new` of these does not touch the heap
 

@@ -21,13 +21,15 @@ ROOT = Path(__file__).resolve().parents[1]
 KERNEL = ROOT / "unity_sample/Assets/RLMiniStyler/Runtime/Resources/RLMiniStylerReprojection.compute"
 
 INVALID = 4.0  # a displacement that moves every uv off the screen: marks a broken chain
-CAPTURED, COMPLETED = 1, 2  # _Flags bits
+CAPTURED, COMPLETED, SOURCE_FLIPPED, RESET = 1, 2, 4, 8  # _Flags bits
 
 
 def bilinear(tex: np.ndarray, uv: np.ndarray) -> np.ndarray:
     """``Texture2D.SampleLevel`` with a bilinear clamp sampler: ``tex`` (H, W, C), ``uv`` (..., 2), texel
     centres at (i + 0.5) / size; u runs along the columns, v along the rows (as the kernel's id.xy)."""
     h, w = tex.shape[:2]
+    undefined = np.isnan(uv).any(axis=-1)[..., None]  # the GPU's answer is undefined: model it as NaN
+    uv = np.where(undefined, 0.0, uv)
     x = uv[..., 0] * w - 0.5
     y = uv[..., 1] * h - 0.5
     x0, y0 = np.floor(x), np.floor(y)
@@ -36,7 +38,16 @@ def bilinear(tex: np.ndarray, uv: np.ndarray) -> np.ndarray:
     ya, yb = np.clip(y0, 0, h - 1).astype(int), np.clip(y0 + 1, 0, h - 1).astype(int)
     top = tex[ya, xa] * (1 - fx) + tex[ya, xb] * fx
     bottom = tex[yb, xa] * (1 - fx) + tex[yb, xb] * fx
-    return top * (1 - fy) + bottom * fy
+    return np.where(undefined, np.nan, top * (1 - fy) + bottom * fy)
+
+
+def nearest(tex: np.ndarray, uv: np.ndarray) -> np.ndarray:
+    """``Texture2D.SampleLevel`` with a point clamp sampler: the texel that contains ``uv``, whatever the
+    texture's size."""
+    h, w = tex.shape[:2]
+    x = np.clip(np.floor(uv[..., 0] * w), 0, w - 1).astype(int)
+    y = np.clip(np.floor(uv[..., 1] * h), 0, h - 1).astype(int)
+    return tex[y, x]
 
 
 def on_screen(uv: np.ndarray) -> np.ndarray:
@@ -45,17 +56,18 @@ def on_screen(uv: np.ndarray) -> np.ndarray:
 
 def reproject(source, motion, previous_displacement, stylised, shown_capture, current_small, flags,
               threshold):
-    """One frame of the kernel. Returns (output rgb, displacement rgba, valid mask)."""
+    """One frame of the kernel. ``motion`` may have another size than the frame. Returns (output rgb,
+    displacement rgba, valid mask)."""
     h, w = source.shape[:2]
     # [ref 1] this pixel's uv and where its surface was one frame ago
     ys, xs = np.mgrid[0:h, 0:w]
     uv = np.stack([(xs + 0.5) / w, (ys + 0.5) / h], axis=-1)
-    mv = motion[..., :2]
+    mv = nearest(motion, uv)[..., :2]
     previous_uv = uv - mv
 
     # [ref 2] extend both chains by one frame; a chain that leaves the screen is broken
     inside = on_screen(previous_uv)[..., None]
-    previous = bilinear(previous_displacement, previous_uv)
+    previous = np.zeros((h, w, 4)) if flags & RESET else bilinear(previous_displacement, previous_uv)
     chain_shown = mv + previous[..., 0:2]
     chain_in_flight = mv + previous[..., 2:4]
     chain_shown = np.where(inside, chain_shown, INVALID)
@@ -78,7 +90,8 @@ def reproject(source, motion, previous_displacement, stylised, shown_capture, cu
 
     # [ref 6] fallback: the current frame plus the last result's stylisation offset at this position
     offset = bilinear(stylised, uv)[..., :3] - bilinear(shown_capture, uv)[..., :3]
-    fallback = np.maximum(source[..., :3] + offset, 0.0)
+    source_pixel = source[::-1] if flags & SOURCE_FLIPPED else source
+    fallback = np.maximum(source_pixel[..., :3] + offset, 0.0)
 
     # [ref 7] compose
     output = np.where(valid[..., None], warped, fallback)
@@ -164,10 +177,15 @@ class Scene:
         return inside & ~hidden & ~near_edge & inside_margin, hidden & ~near_edge
 
 
-def run(scene: Scene, n: int, frames: int, flip_motion: bool = False):
+def run(scene: Scene, n: int, frames: int, flip_motion: bool = False, flip_source: bool = False,
+        motion_step: int = 1, initial: np.ndarray | None = None, reset: bool = True):
     """Drives the reference the way StylerFrameCore drives the kernel (capture every n frames, result
-    n - 1 frames later); yields (t, capture frame of the shown result, frame, output, valid)."""
-    displacement = np.zeros((H, W, 4))
+    n - 1 frames later; RESET on the first frame, as MotionReprojection after making its textures);
+    yields (t, capture frame of the shown result, frame, output, valid, displacement).
+    ``flip_source``: the source comes upside down with the SOURCE_FLIPPED flag (built-in MSAA);
+    ``motion_step``: motion vectors at 1/motion_step of the frame size; ``initial``: what the new
+    displacement texture holds (undefined: zeros unless given)."""
+    displacement = np.zeros((H, W, 4)) if initial is None else initial
     stylised = np.zeros((H, W, 3))
     shown_capture = np.zeros((H, W, 3))
     in_flight = None
@@ -175,7 +193,8 @@ def run(scene: Scene, n: int, frames: int, flip_motion: bool = False):
     for t in range(frames):
         frame = scene.frame(t)
         motion = -scene.motion(t) if flip_motion else scene.motion(t)
-        flags = 0
+        motion = motion[motion_step // 2::motion_step, motion_step // 2::motion_step]
+        flags = (RESET if reset and t == 0 else 0) | (SOURCE_FLIPPED if flip_source else 0)
         if t % n == 0:
             flags |= CAPTURED
             in_flight = (t, frame.copy())
@@ -183,10 +202,11 @@ def run(scene: Scene, n: int, frames: int, flip_motion: bool = False):
             flags |= COMPLETED
             shown_at, shown_capture = in_flight
             stylised = stylise(shown_capture)
-        output, displacement, valid = reproject(frame, motion, displacement, stylised, shown_capture, frame,
+        source = frame[::-1] if flip_source else frame
+        output, displacement, valid = reproject(source, motion, displacement, stylised, shown_capture, frame,
                                                 flags, THRESHOLD)
         if shown_at is not None:
-            yield t, shown_at, frame, output, valid
+            yield t, shown_at, frame, output, valid, displacement
 
 
 # --------------------------------------------------------------------------------------------------
@@ -197,7 +217,7 @@ def run(scene: Scene, n: int, frames: int, flip_motion: bool = False):
 def test_warped_result_matches_the_stylised_current_frame_where_it_was_visible(n):
     scene = Scene(pan=1.0, move=(3.0, 1.0))
     checked = 0
-    for t, c, frame, output, valid in run(scene, n, 3 * n + 2):
+    for t, c, frame, output, valid, _ in run(scene, n, 3 * n + 2):
         visible, _ = scene.visible_at(t, c)
         assert visible.sum() > 0.5 * H * W
         assert valid[visible].all(), f"frame {t}: {np.count_nonzero(~valid[visible])} visible pixels rejected"
@@ -210,7 +230,7 @@ def test_warped_result_matches_the_stylised_current_frame_where_it_was_visible(n
 def test_disoccluded_pixels_fall_back_to_the_current_frame():
     scene = Scene(pan=1.0, move=(3.0, 1.0))
     uncovered_total = 0
-    for t, c, _frame, _output, valid in run(scene, 4, 14):
+    for t, c, _frame, _output, valid, _ in run(scene, 4, 14):
         _, uncovered = scene.visible_at(t, c)
         if t > c:
             assert uncovered.any(), f"frame {t}: the square should have uncovered background"
@@ -223,14 +243,14 @@ def test_accepted_pixels_are_within_the_colour_threshold_of_the_answer():
     """Wherever the kernel keeps the warped result, it differs from the right answer by at most the
     stand-in network's gain times the disocclusion threshold (the colour test's guarantee)."""
     scene = Scene(pan=1.0, move=(3.0, 1.0))
-    for _, _, frame, output, valid in run(scene, 4, 12):
+    for _, _, frame, output, valid, _ in run(scene, 4, 12):
         error = np.abs(output - stylise(frame)).max(axis=-1)
         assert error[valid].max() <= 0.8 * THRESHOLD + 1e-6
 
 
 def test_subpixel_motion_stays_close():
     scene = Scene(pan=0.5, move=(1.5, 0.5))
-    for t, c, frame, output, valid in run(scene, 4, 12):
+    for t, c, frame, output, valid, _ in run(scene, 4, 12):
         visible, _ = scene.visible_at(t, c, margin=3.0)
         assert valid[visible].mean() > 0.99
         error = np.abs(output - stylise(frame)).max(axis=-1)
@@ -242,13 +262,70 @@ def test_motion_with_the_wrong_sign_is_caught():
     result the wrong way, which shows as rejected pixels and wrong colours."""
     scene = Scene(pan=1.0, move=(3.0, 1.0))
     worst = 0.0
-    for t, c, frame, output, valid in run(scene, 4, 12, flip_motion=True):
+    for t, c, frame, output, valid, _ in run(scene, 4, 12, flip_motion=True):
         if t - c < 2:
             continue
         visible, _ = scene.visible_at(t, c)
         error = np.abs(output - stylise(frame)).max(axis=-1)[visible]
         worst = max(worst, float((error > 1e-3).mean()), float((~valid[visible]).mean()))
     assert worst > 0.2
+
+
+def test_upside_down_source_is_read_the_right_way_round():
+    """Built-in pipeline under MSAA on Direct3D/Metal: OnRenderImage's source comes upside down while
+    every blitted texture is upright. With SOURCE_FLIPPED the fallback pixels match an upright source;
+    read without the flag (the kernel before) they come out mirrored."""
+    scene = Scene(pan=1.0, move=(3.0, 1.0))
+    upright = list(run(scene, 4, 12))
+    fallbacks = 0
+    for (t, _, _, expected, valid, _), (_, _, _, output, _, _) in zip(
+            upright, run(scene, 4, 12, flip_source=True), strict=True):
+        np.testing.assert_allclose(output, expected, atol=1e-12, err_msg=f"frame {t}")
+        fallbacks += int((~valid).sum())
+    assert fallbacks > 100  # the comparison covers pixels that read the source
+
+    frame = scene.frame(0)
+    args = (scene.motion(0), np.zeros((H, W, 4)), stylise(frame), frame, frame * 0.5)
+    unflagged, _, valid = reproject(frame[::-1], *args, 0, THRESHOLD)
+    flagged, _, _ = reproject(frame[::-1], *args, SOURCE_FLIPPED, THRESHOLD)
+    upright_out, _, _ = reproject(frame, *args, 0, THRESHOLD)
+    assert (~valid).all()  # this capture matches nothing: every pixel falls back
+    np.testing.assert_allclose(flagged, upright_out)
+    assert np.abs(unflagged - upright_out).max() > 0.1
+
+
+@pytest.mark.parametrize("step", [2, 3])
+def test_motion_vectors_at_another_resolution_are_sampled_by_uv(step):
+    """Render scale, STP or dynamic resolution: motion vectors at 1/step of the colour's size. Sampled by
+    uv (nearest texel) the warp stays exact away from the square's edges."""
+    scene = Scene(pan=1.0, move=(3.0, 1.0))
+    checked = 0
+    for t, c, frame, output, valid, _ in run(scene, 4, 12, motion_step=step):
+        visible, _ = scene.visible_at(t, c, margin=2.0 + 2 * step)
+        assert valid[visible].mean() > 0.99, f"frame {t}"
+        error = np.abs(output - stylise(frame)).max(axis=-1)
+        assert np.percentile(error[visible & valid], 99) < 1e-6, f"frame {t}"
+        checked += 1
+    assert checked == 9
+
+
+def test_new_displacement_textures_are_read_as_zero():
+    """A render texture's first contents are undefined (NaN possible). RESET on the first dispatch reads
+    them as zero, so the run is the same as from cleared textures; without it the NaN stays in the chains."""
+    scene = Scene(pan=1.0, move=(3.0, 1.0))
+    garbage = np.full((H, W, 4), np.nan)
+    for (t, _, _, expected, _, shown), (_, _, _, output, _, displacement) in zip(
+            run(scene, 4, 9), run(scene, 4, 9, initial=garbage), strict=True):
+        assert np.isfinite(displacement).all(), f"frame {t}"
+        np.testing.assert_array_equal(output, expected)
+        np.testing.assert_array_equal(displacement, shown)
+    # the first dispatch itself: with RESET every chain is finite, without it the garbage is carried on
+    frame, blank = scene.frame(0), np.zeros((H, W, 3))
+    args = (scene.motion(0), garbage, blank, blank, frame)
+    _, displacement, _ = reproject(frame, *args, CAPTURED | RESET, THRESHOLD)
+    assert np.isfinite(displacement).all()
+    _, displacement, _ = reproject(frame, *args, CAPTURED, THRESHOLD)
+    assert np.isnan(displacement[..., :2]).mean() > 0.9  # all but the chains that left the screen
 
 
 def test_hlsl_follows_the_reference_step_by_step():
@@ -258,12 +335,17 @@ def test_hlsl_follows_the_reference_step_by_step():
     assert tags.findall(hlsl) == tags.findall(reference) == [str(i) for i in range(1, 8)]
     assert "tests/test_unity_reprojection.py" in hlsl
     assert re.search(rf"#define INVALID {INVALID}\b", hlsl)
-    assert "(_Flags & 1)" in hlsl and "(_Flags & 2)" in hlsl
-    assert (CAPTURED, COMPLETED) == (1, 2)
+    for bit in (CAPTURED, COMPLETED, SOURCE_FLIPPED, RESET):
+        assert f"(_Flags & {bit})" in hlsl
+    binding = (KERNEL.parents[1] / "MotionReprojection.cs").read_text(encoding="utf-8")
+    for name, bit in (("Captured", CAPTURED), ("Completed", COMPLETED), ("SourceFlipped", SOURCE_FLIPPED),
+                      ("Reset", RESET)):
+        assert re.search(rf"public const int {name} = {bit};", binding), name
     # the HLSL computes each named quantity of the reference, in the same order
     names = ["previousUV", "chainShown", "chainInFlight", "inFlight", "shown", "sourceUV", "warped", "seen",
-             "now", "difference", "offset", "fallback"]
+             "now", "difference", "offset", "sourcePixel", "fallback"]
     snake = [re.sub(r"([A-Z])", lambda m: "_" + m.group(1).lower(), n.replace("UV", "Uv")) for n in names]
+    assert "_MotionVectors.SampleLevel(s_point_clamp_sampler, uv, 0)" in hlsl  # by uv, as `nearest`
     for text, spelled in ((hlsl, names), (reference, snake)):
         positions = [re.search(rf"(?<!\w){name} =", text).start() for name in spelled]
         assert positions == sorted(positions), spelled

@@ -65,6 +65,8 @@ namespace UnityEngine
     [Flags]
     public enum DepthTextureMode { None = 0, Depth = 1, DepthNormals = 2, MotionVectors = 4 }
 
+    public enum RenderingPath { UsePlayerSettings = -1, VertexLit = 0, Forward = 1, DeferredLighting = 2, DeferredShading = 3 }
+
     public enum CameraType { Game = 1, SceneView = 2, Preview = 4, VR = 8, Reflection = 16 }
 
     public sealed class Camera : Behaviour
@@ -72,6 +74,8 @@ namespace UnityEngine
         public static Camera main { get { return null; } }
         public RenderTexture targetTexture { get; set; }
         public bool allowHDR { get; set; }
+        public bool allowMSAA { get; set; }
+        public RenderingPath actualRenderingPath { get { return RenderingPath.Forward; } }
         public DepthTextureMode depthTextureMode { get; set; }
         public CameraType cameraType { get; set; }
         public int pixelWidth { get { return 0; } }
@@ -105,6 +109,8 @@ namespace UnityEngine
         public bool HasKernel(string name) { return false; }
         public void SetTexture(int kernelIndex, int nameID, Texture texture) { }
         public void SetTexture(int kernelIndex, string name, Texture texture) { }
+        public void SetTextureFromGlobal(int kernelIndex, int nameID, int globalTextureNameID) { }
+        public void SetTextureFromGlobal(int kernelIndex, string name, string globalTextureName) { }
         public void SetVector(int nameID, Vector4 val) { }
         public void SetInt(int nameID, int val) { }
         public void SetFloat(int nameID, float val) { }
@@ -135,6 +141,7 @@ namespace UnityEngine
         public FilterMode filterMode { get; set; }
         public TextureWrapMode wrapMode { get; set; }
         public virtual Experimental.Rendering.GraphicsFormat graphicsFormat { get { return 0; } }
+        public virtual Rendering.TextureDimension dimension { get { return Rendering.TextureDimension.Tex2D; } set { } }
     }
 
     public sealed class Texture2D : Texture
@@ -174,6 +181,7 @@ namespace UnityEngine
     public sealed class QualitySettings : Object
     {
         public static int vSyncCount { get; set; }
+        public static int antiAliasing { get; set; }
         public static ColorSpace activeColorSpace { get { return ColorSpace.Linear; } }
     }
 
@@ -186,6 +194,7 @@ namespace UnityEngine
     public sealed class SystemInfo
     {
         public static bool supportsComputeShaders { get { return true; } }
+        public static bool graphicsUVStartsAtTop { get { return true; } }
         public static string graphicsDeviceName { get { return null; } }
     }
 
@@ -426,6 +435,8 @@ namespace UnityEngine.Rendering
     }
 
     public enum BuiltinRenderTextureType { None = 0, CameraTarget = 2 }
+
+    public enum TextureDimension { Unknown = -1, None = 0, Any = 1, Tex2D = 2, Tex3D = 3, Cube = 4, Tex2DArray = 5, CubeArray = 6 }
 
     public struct RenderTargetIdentifier
     {

@@ -5,7 +5,7 @@
 // Runtime/Passes/ScriptableRenderPass.cs, Runtime/FrameData/UniversalResourceData.cs,
 // UniversalCameraData.cs; com.unity.render-pipelines.core 17.x: Runtime/RenderGraph/RenderGraph.cs,
 // RenderGraphResourceTexture.cs, IRenderGraphBuilder.cs, Runtime/CommandBuffers/CommandBufferHelpers.cs,
-// Runtime/Common/ContextContainer.cs). Bodies do nothing.
+// Runtime/Common/ContextContainer.cs, Runtime/Utilities/Blitter.cs, Runtime/Textures/RTHandles.cs). Bodies do nothing.
 //
 // Two flavours, chosen by the compile check:
 //   default                  Unity 6.3+ without URP_COMPATIBILITY_MODE: Render Graph only; the
@@ -21,8 +21,23 @@ namespace UnityEngine.Rendering
     public class RTHandle
     {
         public RenderTexture rt { get { return null; } }
+        public void Release() { }
         public static implicit operator RenderTargetIdentifier(RTHandle handle) { return new RenderTargetIdentifier(); }
         public static implicit operator Texture(RTHandle handle) { return null; }
+    }
+
+    public static class RTHandles
+    {
+        public static RTHandle Alloc(Texture tex) { return null; }
+        public static RTHandle Alloc(RenderTexture tex, bool transferOwnership = false) { return null; }
+        public static void Release(RTHandle rth) { }
+    }
+
+    public static class Blitter
+    {
+        public static void BlitTexture(CommandBuffer cmd, RTHandle source, Vector4 scaleBias, float mipLevel, bool bilinear) { }
+        public static void BlitCameraTexture(CommandBuffer cmd, RTHandle source, RTHandle destination, float mipLevel = 0.0f, bool bilinear = false) { }
+        public static void BlitCameraTexture(CommandBuffer cmd, RTHandle source, RTHandle destination, Vector4 scaleBias, float mipLevel = 0.0f, bool bilinear = false) { }
     }
 
     public abstract class ContextItem

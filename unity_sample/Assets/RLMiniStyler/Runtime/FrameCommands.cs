@@ -27,17 +27,60 @@ namespace RLMiniStyler.Sample
         void Dispatch(ComputeShader shader, int kernel, int groupsX, int groupsY);
     }
 
-    /// <summary>Runs every call at once (built-in pipeline, inside OnRenderImage).</summary>
+    /// <summary>Runs every call at once (built-in pipeline, inside OnRenderImage). The texture conversions go
+    /// through one command buffer made once: the converters' immediate overloads make a new native command
+    /// buffer on every call (and leave it to the garbage collector).</summary>
     public sealed class ImmediateFrameCommands : IFrameCommands
     {
-        public static readonly ImmediateFrameCommands Instance = new ImmediateFrameCommands();
+        CommandBuffer m_Conversions;
+
+        CommandBuffer Conversions
+        {
+            get
+            {
+                if (m_Conversions == null)
+                    m_Conversions = new CommandBuffer { name = "RLMiniStyler conversions" };
+                return m_Conversions;
+            }
+        }
 
         public void Blit(Texture source, RenderTexture destination) { Graphics.Blit(source, destination); }
-        public void ToTensor(RenderTexture source, Tensor<float> tensor) { TextureConverter.ToTensor(source, tensor, new TextureTransform()); }
+
+        public void ToTensor(RenderTexture source, Tensor<float> tensor)
+        {
+            if (!SystemInfo.supportsComputeShaders)
+            {
+                TextureConverter.ToTensor(source, tensor, new TextureTransform());   // the pixel-shader path
+                return;
+            }
+            Conversions.ToTensor(source, tensor, new TextureTransform());
+            Graphics.ExecuteCommandBuffer(m_Conversions);
+            m_Conversions.Clear();
+        }
+
         public void Schedule(Worker worker) { worker.Schedule(); }
         public IEnumerator ScheduleIterable(Worker worker) { return worker.ScheduleIterable(); }
         public void ContinueIterable(Worker worker) { }
-        public void RenderToTexture(Tensor<float> tensor, RenderTexture destination) { TextureConverter.RenderToTexture(tensor, destination, new TextureTransform()); }
+
+        public void RenderToTexture(Tensor<float> tensor, RenderTexture destination)
+        {
+            if (!SystemInfo.supportsComputeShaders)
+            {
+                TextureConverter.RenderToTexture(tensor, destination, new TextureTransform());
+                return;
+            }
+            Conversions.RenderToTexture(tensor, destination, new TextureTransform());
+            Graphics.ExecuteCommandBuffer(m_Conversions);
+            m_Conversions.Clear();
+        }
+
+        public void Release()
+        {
+            if (m_Conversions != null)
+                m_Conversions.Release();
+            m_Conversions = null;
+        }
+
         public void SetTexture(ComputeShader shader, int kernel, int nameID, Texture texture) { shader.SetTexture(kernel, nameID, texture); }
         public void SetVector(ComputeShader shader, int nameID, Vector4 value) { shader.SetVector(nameID, value); }
         public void SetInt(ComputeShader shader, int nameID, int value) { shader.SetInt(nameID, value); }
@@ -45,14 +88,15 @@ namespace RLMiniStyler.Sample
     }
 
     /// <summary>Records every call into a command buffer (URP). Needs the GPUCompute backend: Inference
-    /// Engine schedules a worker into a command buffer only on that backend.</summary>
-    public sealed class CommandBufferFrameCommands : IFrameCommands
+    /// Engine schedules a worker into a command buffer only on that backend. The URP pass copies with
+    /// Blitter instead (a subclass in Runtime/URP: Blitter is part of the render pipeline packages).</summary>
+    public class CommandBufferFrameCommands : IFrameCommands
     {
         public CommandBuffer cmd;
         CommandBuffer m_IterableBuffer;     // the buffer the spread worker last recorded into
         Worker m_IterableWorker;
 
-        public void Blit(Texture source, RenderTexture destination) { cmd.Blit(source, destination); }
+        public virtual void Blit(Texture source, RenderTexture destination) { cmd.Blit(source, destination); }
         public void ToTensor(RenderTexture source, Tensor<float> tensor) { cmd.ToTensor(source, tensor, new TextureTransform()); }
         public void Schedule(Worker worker) { cmd.ScheduleWorker(worker); }
 

@@ -16,6 +16,24 @@ namespace RLMiniStyler.Sample
     /// holds encoded values and no conversion happens.</summary>
     public static class FrameTextures
     {
+        /// <summary>Why the inference package in use cannot hand the network the right colours in this project,
+        /// or null. Sentis 2.1's TextureConverter reads an sRGB texture as linear values (Inference Engine 2.2
+        /// added the re-encoding) and writes one without 2.2's Apple-GPU correction; in a Gamma project no
+        /// texture is sRGB, so neither applies.</summary>
+        public static string ColourProblem
+        {
+            get
+            {
+#if RLMINISTYLER_SENTIS_2_1
+                if (QualitySettings.activeColorSpace == ColorSpace.Linear)
+                    return "Sentis 2.1 in a Linear colour-space project would give the network linear colour values " +
+                           "(its TextureConverter has no sRGB re-encoding): use com.unity.ai.inference 2.2 or later, " +
+                           "or a Gamma colour-space project (unity_sample/README.md)";
+#endif
+                return null;
+            }
+        }
+
         /// <summary>sRGB read/write in a Linear project; no conversion in a Gamma project.</summary>
         public static RenderTextureReadWrite ColorConversion
         {

@@ -5,8 +5,30 @@ using UnityEngine;
 
 namespace RLMiniStyler.Sample
 {
+    /// <summary>Where this frame's motion vectors come from: a texture the pipeline hands over (URP Render
+    /// Graph) or a global texture property that a command buffer sets before the dispatch runs (built-in,
+    /// URP compatibility mode). A global is bound by name (ComputeShader.SetTextureFromGlobal) and read
+    /// when the dispatch executes, not when it is recorded.</summary>
+    public struct MotionSource
+    {
+        public Texture texture;
+        public int globalNameID;
+        public bool fromGlobal;
+
+        public bool IsSet { get { return fromGlobal || texture != null; } }
+        public static MotionSource None { get { return new MotionSource(); } }
+        public static MotionSource FromTexture(Texture texture) { return new MotionSource { texture = texture }; }
+        public static MotionSource FromGlobal(int nameID) { return new MotionSource { globalNameID = nameID, fromGlobal = true }; }
+    }
+
     public sealed class MotionReprojection
     {
+        // _Flags bits (the kernel and tests/test_unity_reprojection.py use the same values)
+        public const int Captured = 1;        // an inference was captured this frame
+        public const int Completed = 2;       // one completed this frame
+        public const int SourceFlipped = 4;   // _Source is upside down against the other textures
+        public const int Reset = 8;           // the displacement textures are new: their contents are undefined
+
         public const string ShaderResource = "RLMiniStylerReprojection";
 
         static readonly int s_Source = Shader.PropertyToID("_Source");
@@ -26,6 +48,7 @@ namespace RLMiniStyler.Sample
         RenderTexture m_Previous, m_Next;   // displacement ping-pong
         RenderTexture m_Output;
         int m_Width, m_Height;
+        bool m_Fresh;
 
         MotionReprojection(ComputeShader shader)
         {
@@ -54,6 +77,7 @@ namespace RLMiniStyler.Sample
             m_Previous = Create(width, height, RenderTextureFormat.ARGBHalf, "RLMiniStyler displacement A");
             m_Next = Create(width, height, RenderTextureFormat.ARGBHalf, "RLMiniStyler displacement B");
             m_Output = Create(width, height, RenderTextureFormat.ARGBHalf, "RLMiniStyler reprojected");
+            m_Fresh = true;
         }
 
         static RenderTexture Create(int width, int height, RenderTextureFormat format, string name)
@@ -68,12 +92,17 @@ namespace RLMiniStyler.Sample
             return rt;
         }
 
-        /// <summary>Records one reprojection: updates the displacement chains and writes Output.</summary>
-        public void Dispatch(IFrameCommands cmd, Texture source, Texture motion, Texture stylised, Texture shownCapture,
-                             Texture currentSmall, bool captured, bool completed, float threshold)
+        /// <summary>Records one reprojection: updates the displacement chains and writes Output.
+        /// `sourceFlipped`: the built-in pipeline's OnRenderImage source under MSAA on Direct3D and Metal, which
+        /// Unity leaves upside down while every blitted texture is upright.</summary>
+        public void Dispatch(IFrameCommands cmd, Texture source, MotionSource motion, Texture stylised, Texture shownCapture,
+                             Texture currentSmall, bool captured, bool completed, bool sourceFlipped, float threshold)
         {
             cmd.SetTexture(m_Shader, m_Kernel, s_Source, source);
-            cmd.SetTexture(m_Shader, m_Kernel, s_MotionVectors, motion);
+            if (motion.fromGlobal)
+                m_Shader.SetTextureFromGlobal(m_Kernel, s_MotionVectors, motion.globalNameID);
+            else
+                cmd.SetTexture(m_Shader, m_Kernel, s_MotionVectors, motion.texture);
             cmd.SetTexture(m_Shader, m_Kernel, s_PreviousDisplacement, m_Previous);
             cmd.SetTexture(m_Shader, m_Kernel, s_Stylised, stylised);
             cmd.SetTexture(m_Shader, m_Kernel, s_ShownCapture, shownCapture);
@@ -82,7 +111,9 @@ namespace RLMiniStyler.Sample
             cmd.SetTexture(m_Shader, m_Kernel, s_Output, m_Output);
             cmd.SetVector(m_Shader, s_FrameSize, new Vector4(m_Width, m_Height, 1f / m_Width, 1f / m_Height));
             cmd.SetVector(m_Shader, s_Settings, new Vector4(threshold, 0f, 0f, 0f));
-            cmd.SetInt(m_Shader, s_Flags, (captured ? 1 : 0) | (completed ? 2 : 0));
+            cmd.SetInt(m_Shader, s_Flags, (captured ? Captured : 0) | (completed ? Completed : 0) |
+                                          (sourceFlipped ? SourceFlipped : 0) | (m_Fresh ? Reset : 0));
+            m_Fresh = false;
             cmd.Dispatch(m_Shader, m_Kernel, (m_Width + 7) / 8, (m_Height + 7) / 8);
             var written = m_Next;
             m_Next = m_Previous;

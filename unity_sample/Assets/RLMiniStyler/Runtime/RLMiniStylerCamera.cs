@@ -128,10 +128,13 @@ namespace RLMiniStyler.Sample
         DepthTextureMode m_SavedDepthMode;
         bool m_DepthModeSet;
 
-        // Measuring
+        // Measuring: the adapters report each frame of the camera (NoteFrameRendered), RenderFrame whether it
+        // was stylised; Update adds the last frame's time to ON (stylised) or OFF (the effect switched off).
+        readonly ImmediateFrameCommands m_Immediate = new ImmediateFrameCommands();
         FrameStats m_On, m_Off;
         bool m_FrameWasStylized;
         bool m_FrameRendered;
+        bool m_FrameEffectOff;
         int m_SavedVSync, m_SavedTargetFrameRate;
         string m_Error;
         string m_LastEvent = "";
@@ -140,6 +143,10 @@ namespace RLMiniStyler.Sample
         GUIStyle m_HudStyle;
 
         public bool IsStylizing { get { return stylize && m_Slot != null && m_Error == null; } }
+
+        /// <summary>Whether this frame needs the camera's motion vectors (only while reprojecting the effect:
+        /// the OFF frames must not pay for them).</summary>
+        public bool NeedsMotionVectors { get { return IsStylizing && WantsReprojection; } }
 
         void OnEnable()
         {
@@ -242,6 +249,12 @@ namespace RLMiniStyler.Sample
             m_BuiltBackend = backend;
             if (backend == BackendType.GPUCompute && !SystemInfo.supportsComputeShaders)
                 m_Problems.Add("this device has no compute shaders: choose the GPUPixel backend");
+            if (FrameTextures.ColourProblem != null)
+            {
+                m_Problems.Add(FrameTextures.ColourProblem);   // refused rather than shown in wrong colours
+                m_SelectionDirty = true;
+                return;
+            }
             foreach (var entry in models)
             {
                 if (entry == null || (entry.model == null && entry.sidecar == null))
@@ -394,6 +407,7 @@ namespace RLMiniStyler.Sample
         void ReleaseAll()
         {
             m_Core.ReleaseFrameResources();
+            m_Immediate.Release();
             ReleaseSlots();
             m_SlotsBuilt = false;
             m_SelectionDirty = true;
@@ -412,10 +426,14 @@ namespace RLMiniStyler.Sample
         void Update()
         {
             // Time.unscaledDeltaTime is the duration of the previous frame, which was rendered with or
-            // without the effect as recorded in OnRenderImage.
-            if (m_FrameRendered)
-                (m_FrameWasStylized ? m_On : m_Off).Add(Time.unscaledDeltaTime * 1000f);
+            // without the effect as the adapter reported. A frame that should have been stylised but was
+            // not (an error, a missing model) counts for neither.
+            if (m_FrameRendered && m_FrameWasStylized)
+                m_On.Add(Time.unscaledDeltaTime * 1000f);
+            else if (m_FrameRendered && m_FrameEffectOff)
+                m_Off.Add(Time.unscaledDeltaTime * 1000f);
             m_FrameRendered = false;
+            m_FrameWasStylized = false;
 
             if (SampleKeys.Pressed(SampleKey.ToggleStylize))
             {
@@ -454,7 +472,7 @@ namespace RLMiniStyler.Sample
         /// <summary>Built-in pipeline: ask the camera for motion vectors (and depth) while reprojecting.</summary>
         void UpdateDepthMode()
         {
-            var wanted = WantsReprojection && GraphicsSettings.currentRenderPipeline == null;
+            var wanted = NeedsMotionVectors && GraphicsSettings.currentRenderPipeline == null;
             if (wanted == m_DepthModeSet)
                 return;
             var cam = GetComponent<Camera>();
@@ -514,35 +532,62 @@ namespace RLMiniStyler.Sample
             m_SelectionDirty = true;
         }
 
+        const string BuiltInLabel = "built-in (OnRenderImage)";
+        const string XRProblem = "XR single-pass rendering (the camera colour is a texture array) is not supported: " +
+                                 "the network and the reprojection read 2-D textures";
         static readonly int s_BuiltInMotionVectors = Shader.PropertyToID("_CameraMotionVectorsTexture");
 
         // The built-in pipeline's adapter.
         void OnRenderImage(RenderTexture source, RenderTexture destination)
         {
-            m_Pipeline = "built-in (OnRenderImage)";
-            var motion = WantsReprojection ? Shader.GetGlobalTexture(s_BuiltInMotionVectors) : null;
+            NoteFrameRendered(BuiltInLabel);
+            // Bound by name: the global is read when the reprojection dispatch runs.
+            var motion = NeedsMotionVectors ? MotionSource.FromGlobal(s_BuiltInMotionVectors) : MotionSource.None;
             Texture result;
-            if (!RenderFrame(ImmediateFrameCommands.Instance, source, motion, m_Pipeline, out result))
+            if (!RenderFrame(m_Immediate, source, motion, SourceIsFlipped(), out result))
                 result = source;
             Graphics.Blit(result, destination);
         }
 
-        /// <summary>Stylises one frame of this camera with `cmd` (run now or recorded); the adapters call it.
-        /// `motion` is the camera's motion-vector texture or null. Returns false (and result = source) when
-        /// the effect is off or failed; else `result` is what to show, to be copied to the camera target.</summary>
-        public bool RenderFrame(IFrameCommands cmd, Texture source, Texture motion, string pipeline, out Texture result)
+        /// <summary>Under MSAA on graphics APIs whose texture rows start at the top (Direct3D, Metal) Unity does
+        /// not flip OnRenderImage's source the way it flips blitted textures.</summary>
+        bool SourceIsFlipped()
+        {
+            var cam = GetComponent<Camera>();
+            return SystemInfo.graphicsUVStartsAtTop && QualitySettings.antiAliasing > 1 && cam.allowMSAA &&
+                   cam.actualRenderingPath == RenderingPath.Forward;
+        }
+
+        /// <summary>The adapters call this once for every frame of the camera, before RenderFrame and whether the
+        /// effect is on or not, so the readout measures both.</summary>
+        public void NoteFrameRendered(string pipeline)
         {
             m_Pipeline = pipeline;
             m_FrameRendered = true;
+            m_FrameEffectOff = !stylize;
             m_FrameWasStylized = false;
+        }
+
+        /// <summary>Stylises one frame of this camera with `cmd` (run now or recorded); the adapters call it after
+        /// NoteFrameRendered. `motion` is the camera's motion vectors (or None); `sourceFlipped`: `source` is upside
+        /// down against blitted textures. Returns false (and result = source) when the effect is off or failed;
+        /// else `result` is what to show, to be copied to the camera target.</summary>
+        public bool RenderFrame(IFrameCommands cmd, Texture source, MotionSource motion, bool sourceFlipped,
+                                out Texture result)
+        {
             result = source;
             if (!IsStylizing || source == null)
                 return false;
+            if (source.dimension != TextureDimension.Tex2D)
+            {
+                ReportProblem(XRProblem);
+                return false;
+            }
             try
             {
                 EnsureResources(source.width, source.height);
-                result = m_Core.Render(cmd, m_Slot, source, motion, framesPerInference, reprojectWithMotionVectors,
-                                       disocclusionThreshold);
+                result = m_Core.Render(cmd, m_Slot, source, motion, sourceFlipped, framesPerInference,
+                                       reprojectWithMotionVectors, disocclusionThreshold);
                 m_FrameWasStylized = true;
                 return true;
             }

@@ -92,10 +92,11 @@ namespace RLMiniStyler.Sample
             m_Pending = null;
         }
 
-        /// <summary>Stylises one frame. `motion` (may be null) is the camera's motion-vector texture, used
-        /// when framesPerInference > 1 and reproject is set. Returns the texture to show: the network
-        /// output, the reprojected frame, or `source` while there is no result yet.</summary>
-        public Texture Render(IFrameCommands cmd, StylerSlot slot, Texture source, Texture motion,
+        /// <summary>Stylises one frame. `motion` (may be None) is the camera's motion vectors, used when
+        /// framesPerInference > 1 and reproject is set; `sourceFlipped` says that `source` is upside down
+        /// against blitted textures (see MotionReprojection.Dispatch). Returns the texture to show: the
+        /// network output, the reprojected frame, or `source` while there is no result yet.</summary>
+        public Texture Render(IFrameCommands cmd, StylerSlot slot, Texture source, MotionSource motion, bool sourceFlipped,
                               int framesPerInference, bool reproject, float threshold)
         {
             Reprojected = false;
@@ -112,7 +113,7 @@ namespace RLMiniStyler.Sample
                 return m_OutputRT;
             }
 
-            var reprojecting = reproject && motion != null && m_CurrentRT != null;
+            var reprojecting = reproject && motion.IsSet && m_CurrentRT != null;
             var captured = false;
             if (m_Pending == null)
             {
@@ -157,7 +158,8 @@ namespace RLMiniStyler.Sample
                 current = m_CurrentRT;
                 Capture(cmd, source, m_CurrentRT);
             }
-            m_Reprojection.Dispatch(cmd, source, motion, m_OutputRT, m_ShownInputRT, current, captured, completed, threshold);
+            m_Reprojection.Dispatch(cmd, source, motion, m_OutputRT, m_ShownInputRT, current, captured, completed,
+                                    sourceFlipped, threshold);
             if (!HasResult)
                 return source;
             Reprojected = true;

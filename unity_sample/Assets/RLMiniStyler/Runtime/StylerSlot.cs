@@ -1,7 +1,7 @@
 // One exported model at run time: its sidecar, its worker(s), and the style tensors it is fed.
 // Unity Inference Engine (com.unity.ai.inference 2.2+) by default; define RLMINISTYLER_SENTIS_2_1 in
-// Player Settings > Scripting Define Symbols to build against com.unity.sentis 2.1 instead (the API is
-// the same, only the namespace differs).
+// Player Settings > Scripting Define Symbols to build against com.unity.sentis 2.1 instead (the same
+// signatures under another namespace; its colour conversion differs, see FrameTextures.ColourProblem).
 #if RLMINISTYLER_SENTIS_2_1
 using Unity.Sentis;
 #else

@@ -1,6 +1,8 @@
-// URP adapter, part 2: the pass. It hands the camera colour and motion-vector textures to
-// RLMiniStylerCamera.RenderFrame (StylerFrameCore) with a CommandBufferFrameCommands, so the network
-// is recorded into the frame's command buffer, and copies the result back into the camera colour.
+// URP adapter, part 2: the pass. It hands the camera colour and motion vectors to
+// RLMiniStylerCamera.RenderFrame (StylerFrameCore) with a BlitterFrameCommands, so the network is
+// recorded into the frame's command buffer, and copies the result back into the camera colour. Every
+// frame of the camera is reported to the component (NoteFrameRendered), with the effect on or off, so
+// the readout measures both.
 //   Render Graph (Unity 6 default): RecordRenderGraph adds one unsafe pass.
 //   Compatibility mode (Render Graph off; Unity 6.0-6.2, or 6.3+ with URP_COMPATIBILITY_MODE): Execute.
 #if RLMINISTYLER_SENTIS_2_1
@@ -27,11 +29,13 @@ namespace RLMiniStyler.Sample
             public TextureHandle color;
             public TextureHandle motion;
             public bool hasMotion;
-            public CommandBufferFrameCommands commands;
+            public BlitterFrameCommands commands;
         }
 
+        const string RenderGraphLabel = "URP Render Graph";
+        const string CompatibilityLabel = "URP compatibility mode";
         static readonly BaseRenderFunc<PassData, UnsafeGraphContext> s_Execute = ExecuteRenderGraph;
-        readonly CommandBufferFrameCommands m_Commands = new CommandBufferFrameCommands();
+        readonly BlitterFrameCommands m_Commands = new BlitterFrameCommands();
         RLMiniStylerCamera m_Styler;
 
         public RLMiniStylerRenderPass()
@@ -45,12 +49,22 @@ namespace RLMiniStyler.Sample
         {
             m_Styler = styler;
             renderPassEvent = injectionPoint;
-            ConfigureInput(styler.WantsReprojection ? ScriptableRenderPassInput.Motion : ScriptableRenderPassInput.None);
+            // Motion vectors cost a pass of their own: ask for them only while they are used.
+            ConfigureInput(styler.NeedsMotionVectors ? ScriptableRenderPassInput.Motion : ScriptableRenderPassInput.None);
         }
 
-        bool Usable()
+        /// <summary>Releases the texture wrappers (the feature calls it when it is disposed).</summary>
+        public void Dispose()
         {
-            if (m_Styler == null || !m_Styler.IsStylizing)
+            m_Commands.Release();
+        }
+
+        bool Usable(string pipeline)
+        {
+            if (m_Styler == null)
+                return false;
+            m_Styler.NoteFrameRendered(pipeline);
+            if (!m_Styler.IsStylizing)
                 return false;
             if (m_Styler.backend != BackendType.GPUCompute)
             {
@@ -62,7 +76,7 @@ namespace RLMiniStyler.Sample
 
         public override void RecordRenderGraph(RenderGraph renderGraph, ContextContainer frameData)
         {
-            if (!Usable())
+            if (!Usable(RenderGraphLabel))
                 return;
             var resources = frameData.Get<UniversalResourceData>();
             if (resources.isActiveTargetBackBuffer)
@@ -77,7 +91,7 @@ namespace RLMiniStyler.Sample
                 data.commands = m_Commands;
                 data.color = resources.activeColorTexture;
                 data.motion = resources.motionVectorColor;
-                data.hasMotion = m_Styler.WantsReprojection && data.motion.IsValid();
+                data.hasMotion = m_Styler.NeedsMotionVectors && data.motion.IsValid();
                 builder.UseTexture(data.color, AccessFlags.ReadWrite);
                 if (data.hasMotion)
                     builder.UseTexture(data.motion, AccessFlags.Read);
@@ -91,10 +105,10 @@ namespace RLMiniStyler.Sample
             var cmd = CommandBufferHelpers.GetNativeCommandBuffer(context.cmd);
             data.commands.cmd = cmd;
             Texture color = data.color;
-            var motion = data.hasMotion ? (Texture)data.motion : null;
+            var motion = data.hasMotion ? MotionSource.FromTexture(data.motion) : MotionSource.None;
             Texture result;
-            if (data.styler.RenderFrame(data.commands, color, motion, "URP Render Graph", out result) && result != color)
-                cmd.Blit(result, data.color);
+            if (data.styler.RenderFrame(data.commands, color, motion, false, out result) && result != color)
+                data.commands.CopyTo(result, data.color);
         }
 
 #if URP_COMPATIBILITY_MODE || !UNITY_6000_3_OR_NEWER
@@ -103,7 +117,7 @@ namespace RLMiniStyler.Sample
 
         public override void Execute(ScriptableRenderContext context, ref RenderingData renderingData)
         {
-            if (!Usable())
+            if (!Usable(CompatibilityLabel))
                 return;
             var colorHandle = renderingData.cameraData.renderer.cameraColorTargetHandle;
             Texture color = colorHandle != null ? colorHandle.rt : null;
@@ -112,12 +126,14 @@ namespace RLMiniStyler.Sample
                 m_Styler.ReportProblem("URP compatibility mode: the camera colour is not a texture");
                 return;
             }
-            var motion = m_Styler.WantsReprojection ? Shader.GetGlobalTexture(s_MotionVectorTexture) : null;
+            // URP's motion-vector pass sets this global from its own command buffer, which runs before this
+            // one but after this method: bound by name, it is read when the dispatch runs.
+            var motion = m_Styler.NeedsMotionVectors ? MotionSource.FromGlobal(s_MotionVectorTexture) : MotionSource.None;
             var cmd = CommandBufferPool.Get(PassName);
             m_Commands.cmd = cmd;
             Texture result;
-            if (m_Styler.RenderFrame(m_Commands, color, motion, "URP compatibility mode", out result) && result != color)
-                cmd.Blit(result, colorHandle);
+            if (m_Styler.RenderFrame(m_Commands, color, motion, false, out result) && result != color)
+                m_Commands.CopyTo(result, colorHandle);
             context.ExecuteCommandBuffer(cmd);
             CommandBufferPool.Release(cmd);
         }

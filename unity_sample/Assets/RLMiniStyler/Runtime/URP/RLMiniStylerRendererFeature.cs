@@ -10,7 +10,8 @@ namespace RLMiniStyler.Sample
     public sealed class RLMiniStylerRendererFeature : ScriptableRendererFeature
     {
         [Tooltip("Where in the frame the camera image is stylised. After post-processing (default) the network " +
-                 "sees the graded, tone-mapped image, as in the built-in sample; earlier points stylise before " +
+                 "sees the graded, tone-mapped image when the camera's Post Processing toggle is on (otherwise " +
+                 "the ungraded one, as URP then runs no post-processing); earlier points stylise before " +
                  "post-processing, which then runs over the stylised image.")]
         public RenderPassEvent injectionPoint = RenderPassEvent.AfterRenderingPostProcessing;
 
@@ -19,6 +20,12 @@ namespace RLMiniStyler.Sample
         public override void Create()
         {
             m_Pass = new RLMiniStylerRenderPass();
+        }
+
+        protected override void Dispose(bool disposing)
+        {
+            if (m_Pass != null)
+                m_Pass.Dispose();
         }
 
         public override void AddRenderPasses(ScriptableRenderer renderer, ref RenderingData renderingData)
