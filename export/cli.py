@@ -40,7 +40,13 @@ def run(args: argparse.Namespace) -> int:
                     ("--checkpoint", args.checkpoint), *(("--verify", v) for v in args.verify or ()),
                     ("--model", args.model if args.model not in ("official", "distilled") else None)])
     from rlministyler.safety import check_output_folder
-    check_output_folder(out)
+    if TARGETS[args.target].repository:  # -o is the repository's folder: new or empty
+        from .triton import SIDECAR, check_destination
+
+        check_destination(out)
+        check_output_folder(out / SIDECAR)
+    else:
+        check_output_folder(out)
     opts = options_from_args(args)
     if opts.size is not None:
         check_export_size(*opts.size)
@@ -51,7 +57,10 @@ def run(args: argparse.Namespace) -> int:
     result = export_model(opts)
     for path in result.files:
         print(f"wrote {path} ({path.stat().st_size / 1e6:.2f} MB)")
-    print(f"wrote {result.sidecar}")
+    if TARGETS[opts.target].repository:
+        print(f"wrote the Triton model repository {out} (tritonserver --model-repository {out})")
+    else:
+        print(f"wrote {result.sidecar}")
     print(f"{opts.variant} model, {opts.steps} step(s){' (all outputs)' if opts.all_steps else ''}, "
           f"{opts.precision}, opset {result.metadata['opset']}, {result.nodes_after} nodes, "
           f"{result.seconds:.1f} s")
@@ -130,7 +139,8 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
                         "half resolution), fold-modulation (baked: style modulation folded into the "
                         "convs), depthwise-groups (grouped convs as depthwise + 1x1), or none "
                         "(default: all three for onnxruntime, none for Unity targets)")
-    e.add_argument("-o", "--output", required=True, metavar="OUT.onnx", help="the model file to write")
+    e.add_argument("-o", "--output", required=True, metavar="OUT.onnx",
+                   help="the model file to write (--target triton: a new or empty folder, the repository)")
     e.add_argument("-q", "--quiet", action="store_true", help="print only the files written")
     e.set_defaults(func=run)
 

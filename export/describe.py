@@ -43,8 +43,11 @@ def describe(plan: ExportPlan, weights: list[Path], style: np.ndarray | None, re
     opts, variant = plan.opts, plan.variant
     h, w = opts.size if opts.size else ("height", "width")
     batch = 1 if opts.size else "batch"
-    style_shape = [1, 3, *(opts.size if plan.target.static_size else ("style_height", "style_width"))]
-    tensors = {n: Tensor(n, [1, STYLE_CHANNELS[n[len("style_"):]], 1, 1], "float32") for n in STYLE_TENSORS}
+    style_batch = "batch" if plan.target.batched_style else 1
+    style_hw = opts.size if plan.target.static_size else ("style_height", "style_width")
+    style_shape = [style_batch, 3, *style_hw]
+    tensors = {n: Tensor(n, [style_batch, STYLE_CHANNELS[n[len("style_"):]], 1, 1], "float32")
+               for n in STYLE_TENSORS}
     tensors["style"] = Tensor("style", style_shape, "float32")
     digests = {path.name: sha256_of(path) for path in weights}
     official = {w.name: w.sha256 for w in OFFICIAL_FILES}

@@ -3,6 +3,7 @@ tracing, simplification, precision, verification, description and writing."""
 
 from __future__ import annotations
 
+import shutil
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,6 +16,7 @@ from rlministyler.training.weights import OFFICIAL_FILES, resolve_checkpoint_dir
 from rlministyler.contract import Verification
 from rlministyler.errors import UserError
 
+from . import triton
 from .describe import describe, write_export
 from .importer import check_written, drop_ignored
 from .inputs import calibration_feeds, load_inputs
@@ -62,10 +64,21 @@ def _load_model(plan) -> tuple[Actor, Builder, torch.nn.Module | None, list[Path
 def export_model(opts: ExportOptions) -> ExportResult:
     """Export, simplify, convert, verify and write the model(s) plus the JSON sidecar."""
     plan = make_plan(opts)
+    if plan.repository is None:
+        return _export(plan)
+    try:
+        return _export(plan)
+    finally:  # the staging folder is ours; renamed to -o when the repository passed its check
+        shutil.rmtree(plan.sidecar.parent, ignore_errors=True)
+
+
+def _export(plan) -> ExportResult:
+    opts = plan.opts
     log = (lambda *a: None) if opts.quiet else print
     start = time.perf_counter()
     actor, builder, conditioning, weights, reference = _load_model(plan)
-    plan.files["main"].parent.mkdir(parents=True, exist_ok=True)
+    for path in plan.files.values():
+        path.parent.mkdir(parents=True, exist_ok=True)
     inputs = load_inputs(plan)
 
     rewritten_actor, rewritten_builder, applied = rewritten_pair(plan, actor, builder, inputs.style)
@@ -87,9 +100,12 @@ def export_model(opts: ExportOptions) -> ExportResult:
     verification = verify_export(plan, models, reference, inputs, log) if opts.verify else None
     meta = describe(plan, weights, inputs.style, applied, int8, verification)
     write_export(plan, models, meta)
-    files = list(plan.files.values())
+    files, sidecar = list(plan.files.values()), plan.sidecar
     check_written(files, plan.sidecar, plan.target, log)  # what the engine will import
+    if plan.repository is not None:
+        files = triton.finish_repository(plan.sidecar.parent, plan.repository, models, log)
+        sidecar = plan.repository / triton.SIDECAR
     measured = verification or Verification()
-    return ExportResult(files, plan.sidecar, meta.to_dict(), nodes_before, node_count(models),
+    return ExportResult(files, sidecar, meta.to_dict(), nodes_before, node_count(models),
                         time.perf_counter() - start, max_abs_diff=measured.max_abs_diff or {},
                         psnr=measured.psnr_db or {}, float64_max_abs_diff=measured.float64_max_abs_diff or {})

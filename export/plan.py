@@ -12,6 +12,7 @@ from rlministyler.training.weights import resolve_model  # torch-free
 from rlministyler.errors import UserError
 from rlministyler.spec import MIN_SIZE, REWRITES, SIZE_MULTIPLE, STYLE_SIZE, UPSAMPLERS, parse_hxw, step_error
 
+from . import triton  # its path helpers import no onnx
 from .targets import PRECISIONS, TARGETS, VARIANTS, Target, Variant
 
 
@@ -54,6 +55,7 @@ class ExportPlan:
     files: dict[str, Path]  # "main" (the frame model) and, with a style encoder, "style"
     sidecar: Path
     distilled: Path | None = None  # the one-pass model's file (None: the official sequence)
+    repository: Path | None = None  # a repository target's -o; ``files`` are then in its staging folder
 
 
 def size_error(height: int, width: int, multiple: int = SIZE_MULTIPLE) -> str | None:
@@ -153,10 +155,13 @@ def make_plan(opts: ExportOptions) -> ExportPlan:
         raise UserError(f"unknown rewrite {unknown[0]!r}: use some of {', '.join(REWRITES)} or none")
     opset = _opset(opts, target)
     out = Path(opts.output)
-    if out.suffix.lower() != ".onnx":
-        raise UserError(f"-o {out}: the output file must end in .onnx")
-    if out.is_dir() or (out.parent.exists() and not out.parent.is_dir()):
-        raise UserError(f"cannot write {out}")
+    if target.repository:
+        triton.check_destination(out)
+    else:
+        if out.suffix.lower() != ".onnx":
+            raise UserError(f"-o {out}: the output file must end in .onnx")
+        if out.is_dir() or (out.parent.exists() and not out.parent.is_dir()):
+            raise UserError(f"cannot write {out}")
     factor = _internal_scale(opts)
     distilled = resolve_model(opts.model)
     rewrites = target.default_rewrites if opts.rewrites is None else tuple(opts.rewrites)
@@ -165,9 +170,13 @@ def make_plan(opts: ExportOptions) -> ExportPlan:
             raise UserError("--rewrites fold-modulation folds one style code into the weights; a distilled "
                             "model reads a different code at each step")
         rewrites = tuple(r for r in rewrites if r != "fold-modulation")
-    files = {"main": out}
+    files, sidecar, repository = {"main": out}, out.with_suffix(".json"), None
     if variant.style_encoder:
         files["style"] = out.with_name(f"{out.stem}_style.onnx")
+    if target.repository:  # built in a staging folder, renamed to -o once checked
+        staging = triton.staging_folder(out)
+        files, sidecar, repository = triton.repository_files(staging, variant.style_encoder), \
+            staging / triton.SIDECAR, out
     return ExportPlan(opts=opts, target=target, variant=variant, opset=opset, factor=factor,
                       rewrites=rewrites, output_steps=output_steps(opts.steps, opts.all_steps), files=files,
-                      sidecar=out.with_suffix(".json"), distilled=distilled)
+                      sidecar=sidecar, distilled=distilled, repository=repository)

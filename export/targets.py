@@ -29,6 +29,8 @@ class Target:
     dense_convs: bool = False  # grouped convs densified, Resize as the exact DepthToSpace form
     importer: str | None = None  # the check-unity engine run on what was written
     urp: bool = False  # the Unity sample schedules it into URP's command buffer: check-unity --urp
+    repository: bool = False  # -o is a Triton model repository (export/triton.py), not a file
+    batched_style: bool = False  # the style inputs get a batch dimension (requests batch together)
 
 
 @dataclass(frozen=True)
@@ -48,6 +50,8 @@ TARGETS: dict[str, Target] = {t.name: t for t in (
            REWRITES),
     Target("sentis", "Unity Sentis / Inference Engine: no int8", 15, (9, 15), ("fp32", "fp16"), (),
            importer="sentis", urp=True),
+    Target("triton", "a Triton Inference Server model repository (onnxruntime backend), dynamic batching",
+           17, (9, 20), ("fp32", "fp16", "int8"), REWRITES, repository=True, batched_style=True),
     Target("barracuda", "Unity Barracuda: static --size, Resize as the exact DepthToSpace form", 9, (9, 9),
            ("fp32", "fp16"), (), static_size=True, dense_convs=True, importer="barracuda"),
 )}

@@ -40,8 +40,10 @@ def trace_models(plan: ExportPlan, actor: Actor, builder: Builder, style: np.nda
     ``conditioning`` a distilled model's step table."""
     opts, static_style = plan.opts, plan.target.static_size
     content = torch.rand(1, 3, *(opts.size or EXAMPLE_HW))
+    batch = {0: "batch"} if plan.target.batched_style else {}
     dims = {"content": {} if opts.size else {0: "batch", 2: "height", 3: "width"},
-            "style": {} if static_style else {2: "style_height", 3: "style_width"}}
+            "style": {**batch, **({} if static_style else {2: "style_height", 3: "style_width"})},
+            **{name: batch for name in STYLE_TENSORS}}
     style_hw = (opts.size or EXAMPLE_HW) if static_style else EXAMPLE_HW
     frame = FRAME_GRAPHS[plan.variant.graph].build(actor, builder, opts.steps, opts.all_steps,
                                                    to_tensor(style) if style is not None else None,
@@ -51,9 +53,9 @@ def trace_models(plan: ExportPlan, actor: Actor, builder: Builder, style: np.nda
                              (content, *frame.example_inputs(style_hw)), inputs, list(plan.output_steps),
                              {name: dims[name] for name in inputs if dims.get(name)}, plan.opset)}
     if plan.variant.style_encoder:
+        encoder_dims = {name: dims[name] for name in ("style", *STYLE_TENSORS) if dims[name]}
         models["style"] = _trace(StyleEncoderGraph(actor), (torch.rand(1, 3, *style_hw),), ["style"],
-                                 list(STYLE_TENSORS), {"style": dims["style"]} if dims["style"] else {},
-                                 plan.opset)
+                                 list(STYLE_TENSORS), encoder_dims, plan.opset)
     return models
 
 

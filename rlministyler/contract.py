@@ -27,7 +27,7 @@ FORMAT = "rlministyler-onnx"
 FORMAT_VERSION = 1  # raise on any change a version-1 reader would misread; adding optional keys is not
 OLDEST_READABLE = 1
 VARIANTS = ("full", "baked", "split")
-TARGETS = ("onnxruntime", "sentis", "barracuda")
+TARGETS = ("onnxruntime", "sentis", "barracuda", "triton")
 PRECISIONS = ("fp32", "fp16", "int8")
 SCHEMA_PATH = Path(__file__).with_name("metadata.schema.json")
 SITE_FORMAT = "rlministyler-web"  # a site's manifest.json
@@ -137,7 +137,7 @@ class ExportMetadata:
     precision: Literal["fp32", "fp16", "int8"]
     io_dtype: str
     opset: int
-    target: Literal["onnxruntime", "sentis", "barracuda"]
+    target: Literal["onnxruntime", "sentis", "barracuda", "triton"]
     checkpoint_sha256: dict[str, str]
     checkpoint_official: bool
     files: Files
