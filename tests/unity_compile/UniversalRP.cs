@@ -167,7 +167,8 @@ namespace UnityEngine.Rendering.Universal
         public RenderPassEvent renderPassEvent { get; set; }
         public ProfilingSampler profilingSampler { get; set; }
         public bool requiresIntermediateTexture { get; set; }
-        public void ConfigureInput(ScriptableRenderPassInput passInput) { }
+        internal ScriptableRenderPassInput m_Input = ScriptableRenderPassInput.None;   // as URP keeps it
+        public void ConfigureInput(ScriptableRenderPassInput passInput) { m_Input = passInput; }
         public virtual void RecordRenderGraph(RenderGraph renderGraph, ContextContainer frameData) { }
 #if STUB_URP_COMPATIBILITY
         [Obsolete("This rendering path is for compatibility mode only (when Render Graph is disabled). Use Render Graph API instead.", false)]

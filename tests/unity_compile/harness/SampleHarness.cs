@@ -1,0 +1,74 @@
+// COMPILE-CHECK SCAFFOLDING, NEVER SHIPPED INTO THE UNITY PROJECT (see ../README.md).
+// Drives the sample's own C# against the stubs under mono, for the logic that needs no GPU:
+// tests/test_unity_behaviour.py compiles it with the sample and reads the lines it prints.
+using System;
+using System.Reflection;
+using RLMiniStyler.Sample;
+using UnityEngine.Rendering;
+using UnityEngine.Rendering.RenderGraphModule;
+using UnityEngine.Rendering.Universal;
+
+static class SampleHarness
+{
+    const BindingFlags Private = BindingFlags.NonPublic | BindingFlags.Instance;
+
+    static object Field(object target, Type type, string name)
+    {
+        return type.GetField(name, Private).GetValue(target);
+    }
+
+    static void Call(object target, string method)
+    {
+        typeof(RLMiniStylerCamera).GetMethod(method, Private).Invoke(target, null);
+    }
+
+    static int Count(RLMiniStylerCamera styler, string stats)
+    {
+        return ((FrameStats)Field(styler, typeof(RLMiniStylerCamera), stats)).Count;
+    }
+
+    /// <summary>`frames` frames of a URP camera with the effect switched off (Frames Per Inference above 1
+    /// wants reprojection): what the ON and OFF lines counted and which inputs the pass asked for.</summary>
+    static void UrpEffectOff(int frames, int framesPerInference, bool compatibility)
+    {
+        var styler = new RLMiniStylerCamera();
+        styler.stylize = false;
+        styler.framesPerInference = framesPerInference;
+        Call(styler, "OnEnable");
+        var pass = new RLMiniStylerRenderPass();
+        for (var i = 0; i < frames; i++)
+        {
+            pass.Setup(styler, RenderPassEvent.AfterRenderingPostProcessing);
+#if STUB_URP_COMPATIBILITY
+            if (compatibility)
+            {
+                var data = new RenderingData();
+#pragma warning disable 618
+                pass.Execute(new ScriptableRenderContext(), ref data);
+#pragma warning restore 618
+            }
+            else
+#endif
+                pass.RecordRenderGraph(new RenderGraph(), new ContextContainer());
+            Call(styler, "Update");
+        }
+        var input = Field(pass, typeof(ScriptableRenderPass), "m_Input");
+        Console.WriteLine("on {0} off {1} input {2}", Count(styler, "m_On"), Count(styler, "m_Off"), input);
+    }
+
+    static int Main(string[] args)
+    {
+        switch (args[0])
+        {
+            case "urp-off":
+                UrpEffectOff(int.Parse(args[1]), int.Parse(args[2]), args.Length > 3 && args[3] == "compatibility");
+                return 0;
+            case "colour-problem":
+                Console.WriteLine("colour problem: {0}", FrameTextures.ColourProblem ?? "none");
+                return 0;
+            default:
+                Console.Error.WriteLine("unknown scenario " + args[0]);
+                return 2;
+        }
+    }
+}
