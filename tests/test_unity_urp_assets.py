@@ -1,13 +1,16 @@
 """The Unity sample opens as a URP project: GraphicsSettings points at the committed pipeline asset,
 the pipeline asset at the committed renderer data, and the renderer data holds the RLMiniStyler
-renderer feature bound to its script's committed GUID. Read from the YAML and .meta files, as Unity
-resolves them (by GUID and file ID, never by name)."""
+renderer feature bound to its script's committed GUID; every asset has a committed .meta, and the
+renderer data carries its version. Read from the YAML and .meta files, as Unity resolves them (by GUID
+and file ID, never by name)."""
 
 from __future__ import annotations
 
+import importlib.util
 import re
 import shutil
 import struct
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -129,9 +132,118 @@ def test_feature_script_is_named_as_its_class():
 
 
 def test_committed_metas_are_not_ignored():
-    text = (SAMPLE / ".gitignore").read_text(encoding="utf-8")
     for path in (f"{PIPELINE}.meta", f"{RENDERER}.meta", f"{FEATURE_SCRIPT}.meta", GRAPHICS):
-        assert f"!/{path}" in text, path
+        ignored = subprocess.run(["git", "check-ignore", "-q", path], cwd=SAMPLE)
+        assert ignored.returncode == 1, f"{path} is git-ignored"
+
+
+# --------------------------------------------------------------------------------------------------
+# Every asset has a committed .meta (Unity keys assets by its GUID: one made per clone breaks references)
+
+def _unity_meta():
+    """scripts/unity_meta.py, which writes the .meta files (its importer table and GUID rule)."""
+    spec = importlib.util.spec_from_file_location("unity_meta", ROOT / "scripts" / "unity_meta.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+IMPORTER_BY_SUFFIX = _unity_meta().IMPORTERS
+
+
+def committed_assets(project: Path) -> list[str]:
+    """What git would commit under Assets (tracked, or new and not ignored), .meta files included."""
+    listed = subprocess.run(["git", "ls-files", "--cached", "--others", "--exclude-standard", "Assets"],
+                            cwd=project, capture_output=True, text=True, check=True).stdout.split()
+    return [name for name in listed if (project / name).exists()]
+
+
+def meta_problems(project: Path, files: list[str]) -> list[str]:
+    """Assets and folders among ``files`` without a .meta among them, .meta files without an asset,
+    malformed or repeated GUIDs, importers that do not fit the asset."""
+    problems = []
+    metas = {name for name in files if name.endswith(".meta")}
+    assets = {name for name in files if not name.endswith(".meta")}
+    folders = {p.as_posix() for name in assets for p in Path(name).parents} - {"Assets", "."}
+    for asset in sorted(assets | folders):
+        if f"{asset}.meta" not in metas:
+            problems.append(f"{asset} has no committed .meta")
+    seen: dict[str, str] = {}
+    for meta in sorted(metas):
+        asset = meta.removesuffix(".meta")
+        if asset not in assets | folders:
+            problems.append(f"{meta} belongs to no committed asset")
+            continue
+        text = (project / meta).read_text(encoding="utf-8")
+        m = re.search(r"^guid: ([0-9a-f]{32})$", text, re.M)
+        if not m:
+            problems.append(f"{meta} has no 32-hex-digit guid")
+            continue
+        if m.group(1) in seen:
+            problems.append(f"{meta} repeats the guid of {seen[m.group(1)]}")
+        seen[m.group(1)] = meta
+        if asset in folders:
+            if "folderAsset: yes" not in text:
+                problems.append(f"{meta} is not a folder's .meta")
+        elif Path(asset).suffix in IMPORTER_BY_SUFFIX and \
+                not re.search(rf"^{IMPORTER_BY_SUFFIX[Path(asset).suffix]}:$", text, re.M):
+            problems.append(f"{meta} does not use the {IMPORTER_BY_SUFFIX[Path(asset).suffix]}")
+    return problems
+
+
+def test_every_asset_and_folder_has_its_committed_meta():
+    files = committed_assets(SAMPLE)
+    assert sum(name.endswith(".cs") for name in files) >= 15
+    assert meta_problems(SAMPLE, files) == []
+
+
+def test_meta_check_finds_what_is_wrong():
+    files = committed_assets(SAMPLE)
+    assert meta_problems(SAMPLE, files) == []
+    without = [f for f in files if f != f"{FEATURE_SCRIPT}.meta"]
+    assert meta_problems(SAMPLE, without) == [f"{FEATURE_SCRIPT} has no committed .meta"]
+    folder_gone = [f for f in files if f != "Assets/RLMiniStyler/Runtime/URP.meta"]
+    assert meta_problems(SAMPLE, folder_gone) == ["Assets/RLMiniStyler/Runtime/URP has no committed .meta"]
+    orphan = [f for f in files if f != FEATURE_SCRIPT]
+    assert f"{FEATURE_SCRIPT}.meta belongs to no committed asset" in meta_problems(SAMPLE, orphan)
+
+
+def test_meta_generator_gives_stable_unique_guids():
+    unity_meta = _unity_meta()
+    assert unity_meta.guid(Path(FEATURE_SCRIPT)) == unity_meta.guid(Path(FEATURE_SCRIPT))
+    assert unity_meta.guid(Path(FEATURE_SCRIPT)) != unity_meta.guid(Path(PIPELINE))
+    assert re.fullmatch(r"[0-9a-f]{32}", unity_meta.guid(Path(PIPELINE)))
+
+
+# --------------------------------------------------------------------------------------------------
+# The renderer data as URP reads it: UniversalRendererData.OnAfterDeserialize upgrades an asset without
+# m_AssetVersion (read as 0): version <= 0 sets the intermediate texture mode to Always, <= 1 the copy
+# depth mode to AfterOpaques, then marks it version 2 (URP 17, Runtime/UniversalRendererData.cs)
+
+RENDERER_DATA_VERSION = 2
+INTERMEDIATE_ALWAYS, COPY_DEPTH_AFTER_OPAQUES = 1, 0
+
+
+def renderer_as_urp_reads_it(body: str) -> dict[str, int]:
+    read = {name: int(field(body, name) or 0) for name in ("m_AssetVersion", "m_IntermediateTextureMode",
+                                                           "m_CopyDepthMode")}
+    if read["m_AssetVersion"] <= 0:
+        read["m_IntermediateTextureMode"] = INTERMEDIATE_ALWAYS
+    if read["m_AssetVersion"] <= 1:
+        read["m_CopyDepthMode"] = COPY_DEPTH_AFTER_OPAQUES
+    read["m_AssetVersion"] = RENDERER_DATA_VERSION
+    return read
+
+
+def test_renderer_data_carries_its_version_so_urp_keeps_the_committed_settings():
+    body = documents(SAMPLE / RENDERER)[MAIN_OBJECT][1]
+    committed = {name: int(field(body, name)) for name in ("m_AssetVersion", "m_IntermediateTextureMode",
+                                                           "m_CopyDepthMode")}
+    assert committed["m_AssetVersion"] == RENDERER_DATA_VERSION
+    assert renderer_as_urp_reads_it(body) == committed
+    # without the version URP would override the committed copy-depth mode (what the asset did before)
+    unversioned = re.sub(r"^  m_AssetVersion: \d+\n", "", body, flags=re.M)
+    assert renderer_as_urp_reads_it(unversioned)["m_CopyDepthMode"] != committed["m_CopyDepthMode"]
 
 
 @pytest.mark.parametrize("breakage", ["feature guid", "feature map", "pipeline guid", "no feature"])
