@@ -160,7 +160,10 @@ def test_readme_block_exports_for_sentis_and_checks_them():
     variants = {w[w.index("--variant") + 1] if "--variant" in w else "full" for w in exports}
     assert {"split", "baked"} <= variants
     assert any("--all-steps" in w for w in exports) and any("--all-steps" not in w for w in exports)
-    assert any("check-unity" in w for w in commands), "the README should tell users to run check-unity"
+    checks = [w for w in commands if "check-unity" in w]
+    assert checks, "the README should tell users to run check-unity"
+    assert all("--urp" in (x.rstrip(";") for x in w) for w in checks), \
+        "the README's models run in URP: check them with --urp"
 
 
 def test_every_exported_model_passes_check_unity(exports):
@@ -168,7 +171,7 @@ def test_every_exported_model_passes_check_unity(exports):
     assert len(models) == len(exports) + sum(json.loads(p.read_text())["variant"] == "split"
                                              for p in exports.values())
     for path in models:
-        report = check_model(path, "sentis")
+        report = check_model(path, "sentis", urp=True)  # no CPU-fallback layer: the sample runs in URP
         assert report.ok, format_report(report)
         assert report.warnings == [], format_report(report)  # zero importer warnings, not only no failures
         assert report.opset == 15

@@ -12,7 +12,8 @@ names its source. Only ``onnx`` and the standard library are used (no torch), so
 anywhere the CLI does.
 
 Modules: ``tables`` (operator and attribute tables), ``graph`` (loading and walking the model),
-``common`` (rules for both engines), ``sentis`` and ``barracuda`` (each engine's rules), ``report``
+``common`` (rules for both engines), ``sentis`` and ``barracuda`` (each engine's rules), ``fallback``
+(Sentis' CPU-fallback layers: a warning, a failure for a model meant for URP), ``report``
 (``CheckReport``: failures, importer warnings, warnings and notes kept apart; ``format_report``),
 ``check`` (``check_model`` and the CLI), ``fixups`` (``drop_ignored_attributes``, used by the export).
 """

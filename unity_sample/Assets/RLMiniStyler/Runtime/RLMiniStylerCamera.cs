@@ -252,6 +252,7 @@ namespace RLMiniStyler.Sample
             if (FrameTextures.ColourProblem != null)
             {
                 m_Problems.Add(FrameTextures.ColourProblem);   // refused rather than shown in wrong colours
+                Debug.LogError("[RLMiniStyler] " + FrameTextures.ColourProblem, this);
                 m_SelectionDirty = true;
                 return;
             }
