@@ -4,10 +4,8 @@
 //
 // WebGPU: one session per step and frame size (the size fixed, so onnxruntime folds the shape
 // arithmetic and every node runs on the GPU); a frame arrives as an ImageBitmap, is copied into
-// the input buffer by a compute shader (gpu_frames.js); the output is read back by onnxruntime.
-// (Drawing the output from its GPU buffer failed here: with a device onnxruntime also uses, a
-// WebGPU canvas and mapAsync both fail in Chromium with "A valid external Instance reference no
-// longer exists"; docs/web.md.) Any WebGPU failure, at load or at run time, and a lost device,
+// the input buffer by a compute shader (gpu_frames.js); the output stays in its GPU buffer and is
+// packed there into RGBA bytes, the only thing read back. Any WebGPU failure, at load or at run time, and a lost device,
 // move the worker to WebAssembly (unless WebGPU was asked for by name) and the call is answered
 // from there.
 
@@ -237,6 +235,7 @@ async function gpuSession(step, pw, ph) {
     [1, 3, ph, pw].forEach((value, i) => { if (typeof dims[i] === 'string') overrides[dims[i]] = value; });
     session = await createSession(manifest.model.files[step], {
       executionProviders: [{ name: 'webgpu', device }], freeDimensionOverrides: overrides,
+      preferredOutputLocation: 'gpu-buffer',
     });
     while (sessions.size >= GPU_SESSIONS) {
       const [oldest, old] = sessions.entries().next().value;
@@ -265,7 +264,7 @@ async function runWebgpu({ step, style, width, height, bitmap, data }) {
   const name = manifest.model.outputs[step];
   const out = await session.run(feeds, [name]);
   const t1 = performance.now();
-  const result = { data: fromTensor(out[name].data, pw, ph, width, height) };
+  const result = { data: await frames.read(out[name], pw, ph, width, height) };
   out[name].dispose();
   await device.queue.onSubmittedWorkDone();
   if (lostReason) throw new Error(`the GPU device was lost (${lostReason})`);
