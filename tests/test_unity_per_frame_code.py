@@ -28,7 +28,7 @@ PER_FRAME = {
     "URP/RLMiniStylerRendererFeature.cs": ["AddRenderPasses"],
     "URP/BlitterFrameCommands.cs": ["Blit", "CopyTo"],
 }
-VALUE_TYPES = {"Vector4", "TextureTransform"}  # structs: `new` of these does not touch the heap
+VALUE_TYPES = {"Vector4", "TextureTransform", "CameraTexture", "MotionSource"}  # structs: `new` of these does not touch the heap
 
 
 def method_bodies(source: str, name: str) -> list[str]:

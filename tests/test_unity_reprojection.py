@@ -21,7 +21,7 @@ ROOT = Path(__file__).resolve().parents[1]
 KERNEL = ROOT / "unity_sample/Assets/RLMiniStyler/Runtime/Resources/RLMiniStylerReprojection.compute"
 
 INVALID = 4.0  # a displacement that moves every uv off the screen: marks a broken chain
-CAPTURED, COMPLETED, SOURCE_FLIPPED, RESET = 1, 2, 4, 8  # _Flags bits
+CAPTURED, COMPLETED, SOURCE_FLIPPED, RESET, DILATE, REVERSED_Z = 1, 2, 4, 8, 16, 32  # _Flags bits
 
 
 def bilinear(tex: np.ndarray, uv: np.ndarray) -> np.ndarray:
@@ -50,19 +50,36 @@ def nearest(tex: np.ndarray, uv: np.ndarray) -> np.ndarray:
     return tex[y, x]
 
 
+def nearest_depth_uv(depth: np.ndarray, uv: np.ndarray, reversed_z: bool) -> np.ndarray:
+    """The centre of the depth texel nearest the camera among the 3x3 around uv (the centre one on ties;
+    nearest: smallest depth, or largest with reversed z), as the kernel's NearestDepthUV."""
+    h, w = depth.shape[:2]
+    cx = np.clip(np.floor(uv[..., 0] * w), 0, w - 1).astype(int)
+    cy = np.clip(np.floor(uv[..., 1] * h), 0, h - 1).astype(int)
+    bx, by, best = cx, cy, depth[cy, cx]
+    for dy in (-1, 0, 1):
+        for dx in (-1, 0, 1):
+            x, y = np.clip(cx + dx, 0, w - 1), np.clip(cy + dy, 0, h - 1)
+            d = depth[y, x]
+            nearer = d > best if reversed_z else d < best
+            bx, by, best = np.where(nearer, x, bx), np.where(nearer, y, by), np.where(nearer, d, best)
+    return np.stack([(bx + 0.5) / w, (by + 0.5) / h], axis=-1)
+
+
 def on_screen(uv: np.ndarray) -> np.ndarray:
     return np.all((uv >= 0.0) & (uv <= 1.0), axis=-1)
 
 
 def reproject(source, motion, previous_displacement, stylised, shown_capture, current_small, flags,
-              threshold):
-    """One frame of the kernel. ``motion`` may have another size than the frame. Returns (output rgb,
-    displacement rgba, valid mask)."""
+              threshold, depth=None):
+    """One frame of the kernel. ``motion`` (and ``depth``, read with DILATE) may have another size than
+    the frame. Returns (output rgb, displacement rgba, valid mask)."""
     h, w = source.shape[:2]
     # [ref 1] this pixel's uv and where its surface was one frame ago
     ys, xs = np.mgrid[0:h, 0:w]
     uv = np.stack([(xs + 0.5) / w, (ys + 0.5) / h], axis=-1)
-    mv = nearest(motion, uv)[..., :2]
+    motion_uv = nearest_depth_uv(depth, uv, bool(flags & REVERSED_Z)) if flags & DILATE else uv
+    mv = nearest(motion, motion_uv)[..., :2]
     previous_uv = uv - mv
 
     # [ref 2] extend both chains by one frame; a chain that leaves the screen is broken
@@ -145,6 +162,11 @@ class Scene:
         image = background(x + self.pan * t, y)
         return np.where(self.covered(t, x, y)[..., None], square_texture(x - sx, y - sy), image)
 
+    def depth(self, t):
+        """Depth as a conventional z buffer (0 near): the square in front of the background."""
+        x, y = self.pixel_centres()
+        return np.where(self.covered(t, x, y), 0.3, 0.7)
+
     def motion(self, t):
         """Motion vectors as Unity writes them: uv offset from the previous frame (uv_now - uv_before)."""
         x, y = self.pixel_centres()
@@ -178,13 +200,15 @@ class Scene:
 
 
 def run(scene: Scene, n: int, frames: int, flip_motion: bool = False, flip_source: bool = False,
-        motion_step: int = 1, initial: np.ndarray | None = None, reset: bool = True):
+        motion_step: int = 1, initial: np.ndarray | None = None, reset: bool = True, dilate: bool = False,
+        reversed_z: bool = False):
     """Drives the reference the way StylerFrameCore drives the kernel (capture every n frames, result
     n - 1 frames later; RESET on the first frame, as MotionReprojection after making its textures);
     yields (t, capture frame of the shown result, frame, output, valid, displacement).
     ``flip_source``: the source comes upside down with the SOURCE_FLIPPED flag (built-in MSAA);
-    ``motion_step``: motion vectors at 1/motion_step of the frame size; ``initial``: what the new
-    displacement texture holds (undefined: zeros unless given)."""
+    ``motion_step``: motion vectors (and depth) at 1/motion_step of the frame size; ``initial``: what the
+    new displacement texture holds (undefined: zeros unless given); ``dilate``: motion vectors taken at
+    the nearest depth (``reversed_z``: the depth written 1 - z, as Direct3D and Metal do)."""
     displacement = np.zeros((H, W, 4)) if initial is None else initial
     stylised = np.zeros((H, W, 3))
     shown_capture = np.zeros((H, W, 3))
@@ -194,7 +218,10 @@ def run(scene: Scene, n: int, frames: int, flip_motion: bool = False, flip_sourc
         frame = scene.frame(t)
         motion = -scene.motion(t) if flip_motion else scene.motion(t)
         motion = motion[motion_step // 2::motion_step, motion_step // 2::motion_step]
+        depth = scene.depth(t)[motion_step // 2::motion_step, motion_step // 2::motion_step]
+        depth = 1.0 - depth if reversed_z else depth
         flags = (RESET if reset and t == 0 else 0) | (SOURCE_FLIPPED if flip_source else 0)
+        flags |= (DILATE if dilate else 0) | (REVERSED_Z if reversed_z else 0)
         if t % n == 0:
             flags |= CAPTURED
             in_flight = (t, frame.copy())
@@ -204,7 +231,7 @@ def run(scene: Scene, n: int, frames: int, flip_motion: bool = False, flip_sourc
             stylised = stylise(shown_capture)
         source = frame[::-1] if flip_source else frame
         output, displacement, valid = reproject(source, motion, displacement, stylised, shown_capture, frame,
-                                                flags, THRESHOLD)
+                                                flags, THRESHOLD, depth)
         if shown_at is not None:
             yield t, shown_at, frame, output, valid, displacement
 
@@ -309,6 +336,36 @@ def test_motion_vectors_at_another_resolution_are_sampled_by_uv(step):
     assert checked == 9
 
 
+@pytest.mark.parametrize("step", [2, 3])
+def test_motion_dilated_to_the_nearest_depth_keeps_a_moving_objects_edges(step):
+    """Motion vectors at a lower resolution give the square's edge pixels the background's motion; taken
+    from the nearest depth in 3x3 texels, every visible square pixel moves with the square. The band of
+    background around it then falls back (its warp is rejected), never shows a smeared square, and
+    reversed z gives the same picture."""
+    def square_pixels(**kwargs):
+        scene = Scene(pan=1.0, move=(3.0, 1.0))
+        exact = total = 0
+        outputs = []
+        for t, c, frame, output, valid, _ in run(scene, 4, 12, motion_step=step, **kwargs):
+            x, y = scene.pixel_centres()
+            visible, _ = scene.visible_at(t, c, margin=0.0)
+            square = scene.covered(t, x, y) & visible
+            error = np.abs(output - stylise(frame)).max(axis=-1)
+            exact += int((square & (error < 1e-6)).sum())
+            total += int(square.sum())
+            assert error[valid].max() <= 0.8 * THRESHOLD + 1e-6, f"frame {t}: a wrong warp was accepted"
+            outputs.append(output)
+        return exact, total, outputs
+
+    exact, total, _ = square_pixels()
+    assert exact < total - 100  # undilated, the edges go wrong
+    exact, total, dilated = square_pixels(dilate=True)
+    assert exact == total
+    _, _, reversed_z = square_pixels(dilate=True, reversed_z=True)
+    for a, b in zip(dilated, reversed_z, strict=True):
+        np.testing.assert_array_equal(a, b)
+
+
 def test_new_displacement_textures_are_read_as_zero():
     """A render texture's first contents are undefined (NaN possible). RESET on the first dispatch reads
     them as zero, so the run is the same as from cleared textures; without it the NaN stays in the chains."""
@@ -335,17 +392,17 @@ def test_hlsl_follows_the_reference_step_by_step():
     assert tags.findall(hlsl) == tags.findall(reference) == [str(i) for i in range(1, 8)]
     assert "tests/test_unity_reprojection.py" in hlsl
     assert re.search(rf"#define INVALID {INVALID}\b", hlsl)
-    for bit in (CAPTURED, COMPLETED, SOURCE_FLIPPED, RESET):
+    for bit in (CAPTURED, COMPLETED, SOURCE_FLIPPED, RESET, DILATE, REVERSED_Z):
         assert f"(_Flags & {bit})" in hlsl
     binding = (KERNEL.parents[1] / "MotionReprojection.cs").read_text(encoding="utf-8")
     for name, bit in (("Captured", CAPTURED), ("Completed", COMPLETED), ("SourceFlipped", SOURCE_FLIPPED),
-                      ("Reset", RESET)):
+                      ("Reset", RESET), ("DilateToNearestDepth", DILATE), ("ReversedZ", REVERSED_Z)):
         assert re.search(rf"public const int {name} = {bit};", binding), name
     # the HLSL computes each named quantity of the reference, in the same order
-    names = ["previousUV", "chainShown", "chainInFlight", "inFlight", "shown", "sourceUV", "warped", "seen",
-             "now", "difference", "offset", "sourcePixel", "fallback"]
+    names = ["motionUV", "previousUV", "chainShown", "chainInFlight", "inFlight", "shown", "sourceUV",
+             "warped", "seen", "now", "difference", "offset", "sourcePixel", "fallback"]
     snake = [re.sub(r"([A-Z])", lambda m: "_" + m.group(1).lower(), n.replace("UV", "Uv")) for n in names]
-    assert "_MotionVectors.SampleLevel(s_point_clamp_sampler, uv, 0)" in hlsl  # by uv, as `nearest`
+    assert "_MotionVectors.SampleLevel(s_point_clamp_sampler, motionUV, 0)" in hlsl  # by uv, as `nearest`
     for text, spelled in ((hlsl, names), (reference, snake)):
         positions = [re.search(rf"(?<!\w){name} =", text).start() for name in spelled]
         assert positions == sorted(positions), spelled
@@ -359,7 +416,7 @@ def test_csharp_binds_what_the_kernel_declares():
     declared = set(re.findall(r"^(?:RW)?Texture2D<float4> (_\w+);", hlsl, re.M))
     declared |= set(re.findall(r"^(?:float4|int) (_\w+);", hlsl, re.M))
     bound = set(re.findall(r'Shader\.PropertyToID\("(_\w+)"\)', binding))
-    assert len(declared) == 11 and declared == bound
+    assert len(declared) == 12 and declared == bound
     kernel = re.search(r"^#pragma kernel (\w+)", hlsl, re.M).group(1)
     assert f'FindKernel("{kernel}")' in binding
     assert KERNEL.parent.name == "Resources"

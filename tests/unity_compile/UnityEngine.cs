@@ -195,6 +195,7 @@ namespace UnityEngine
     {
         public static bool supportsComputeShaders { get { return true; } }
         public static bool graphicsUVStartsAtTop { get { return true; } }
+        public static bool usesReversedZBuffer { get { return true; } }
         public static string graphicsDeviceName { get { return null; } }
     }
 

@@ -5,20 +5,31 @@ using UnityEngine;
 
 namespace RLMiniStyler.Sample
 {
-    /// <summary>Where this frame's motion vectors come from: a texture the pipeline hands over (URP Render
-    /// Graph) or a global texture property that a command buffer sets before the dispatch runs (built-in,
-    /// URP compatibility mode). A global is bound by name (ComputeShader.SetTextureFromGlobal) and read
-    /// when the dispatch executes, not when it is recorded.</summary>
-    public struct MotionSource
+    /// <summary>A camera texture the kernel reads: one the pipeline hands over (URP Render Graph) or a global
+    /// texture property that a command buffer sets before the dispatch runs (built-in, URP compatibility
+    /// mode). A global is bound by name (ComputeShader.SetTextureFromGlobal) and read when the dispatch
+    /// executes, not when it is recorded.</summary>
+    public struct CameraTexture
     {
         public Texture texture;
         public int globalNameID;
         public bool fromGlobal;
 
         public bool IsSet { get { return fromGlobal || texture != null; } }
+        public static CameraTexture FromTexture(Texture texture) { return new CameraTexture { texture = texture }; }
+        public static CameraTexture FromGlobal(int nameID) { return new CameraTexture { globalNameID = nameID, fromGlobal = true }; }
+    }
+
+    /// <summary>This frame's motion vectors and, when the pipeline has it, the camera's depth (for dilating
+    /// the motion vectors to the nearest surface).</summary>
+    public struct MotionSource
+    {
+        public CameraTexture vectors;
+        public CameraTexture depth;
+
+        public bool IsSet { get { return vectors.IsSet; } }
         public static MotionSource None { get { return new MotionSource(); } }
-        public static MotionSource FromTexture(Texture texture) { return new MotionSource { texture = texture }; }
-        public static MotionSource FromGlobal(int nameID) { return new MotionSource { globalNameID = nameID, fromGlobal = true }; }
+        public static MotionSource Of(CameraTexture vectors, CameraTexture depth) { return new MotionSource { vectors = vectors, depth = depth }; }
     }
 
     public sealed class MotionReprojection
@@ -28,11 +39,14 @@ namespace RLMiniStyler.Sample
         public const int Completed = 2;       // one completed this frame
         public const int SourceFlipped = 4;   // _Source is upside down against the other textures
         public const int Reset = 8;           // the displacement textures are new: their contents are undefined
+        public const int DilateToNearestDepth = 16;
+        public const int ReversedZ = 32;      // depth 1 is near (Direct3D 11+, Metal, Vulkan, consoles)
 
         public const string ShaderResource = "RLMiniStylerReprojection";
 
         static readonly int s_Source = Shader.PropertyToID("_Source");
         static readonly int s_MotionVectors = Shader.PropertyToID("_MotionVectors");
+        static readonly int s_Depth = Shader.PropertyToID("_Depth");
         static readonly int s_PreviousDisplacement = Shader.PropertyToID("_PreviousDisplacement");
         static readonly int s_Stylised = Shader.PropertyToID("_Stylised");
         static readonly int s_ShownCapture = Shader.PropertyToID("_ShownCapture");
@@ -99,10 +113,9 @@ namespace RLMiniStyler.Sample
                              Texture currentSmall, bool captured, bool completed, bool sourceFlipped, float threshold)
         {
             cmd.SetTexture(m_Shader, m_Kernel, s_Source, source);
-            if (motion.fromGlobal)
-                m_Shader.SetTextureFromGlobal(m_Kernel, s_MotionVectors, motion.globalNameID);
-            else
-                cmd.SetTexture(m_Shader, m_Kernel, s_MotionVectors, motion.texture);
+            Bind(cmd, s_MotionVectors, motion.vectors);
+            var dilate = motion.depth.IsSet;
+            Bind(cmd, s_Depth, dilate ? motion.depth : motion.vectors);   // unread without the flag, but bound
             cmd.SetTexture(m_Shader, m_Kernel, s_PreviousDisplacement, m_Previous);
             cmd.SetTexture(m_Shader, m_Kernel, s_Stylised, stylised);
             cmd.SetTexture(m_Shader, m_Kernel, s_ShownCapture, shownCapture);
@@ -112,12 +125,22 @@ namespace RLMiniStyler.Sample
             cmd.SetVector(m_Shader, s_FrameSize, new Vector4(m_Width, m_Height, 1f / m_Width, 1f / m_Height));
             cmd.SetVector(m_Shader, s_Settings, new Vector4(threshold, 0f, 0f, 0f));
             cmd.SetInt(m_Shader, s_Flags, (captured ? Captured : 0) | (completed ? Completed : 0) |
-                                          (sourceFlipped ? SourceFlipped : 0) | (m_Fresh ? Reset : 0));
+                                          (sourceFlipped ? SourceFlipped : 0) | (m_Fresh ? Reset : 0) |
+                                          (dilate ? DilateToNearestDepth : 0) |
+                                          (SystemInfo.usesReversedZBuffer ? ReversedZ : 0));
             m_Fresh = false;
             cmd.Dispatch(m_Shader, m_Kernel, (m_Width + 7) / 8, (m_Height + 7) / 8);
             var written = m_Next;
             m_Next = m_Previous;
             m_Previous = written;
+        }
+
+        void Bind(IFrameCommands cmd, int nameID, CameraTexture texture)
+        {
+            if (texture.fromGlobal)
+                m_Shader.SetTextureFromGlobal(m_Kernel, nameID, texture.globalNameID);
+            else
+                cmd.SetTexture(m_Shader, m_Kernel, nameID, texture.texture);
         }
 
         public void Release()

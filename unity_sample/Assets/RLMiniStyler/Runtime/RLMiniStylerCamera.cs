@@ -537,13 +537,16 @@ namespace RLMiniStyler.Sample
         const string XRProblem = "XR single-pass rendering (the camera colour is a texture array) is not supported: " +
                                  "the network and the reprojection read 2-D textures";
         static readonly int s_BuiltInMotionVectors = Shader.PropertyToID("_CameraMotionVectorsTexture");
+        static readonly int s_BuiltInDepth = Shader.PropertyToID("_CameraDepthTexture");
 
         // The built-in pipeline's adapter.
         void OnRenderImage(RenderTexture source, RenderTexture destination)
         {
             NoteFrameRendered(BuiltInLabel);
             // Bound by name: the global is read when the reprojection dispatch runs.
-            var motion = NeedsMotionVectors ? MotionSource.FromGlobal(s_BuiltInMotionVectors) : MotionSource.None;
+            var motion = NeedsMotionVectors
+                ? MotionSource.Of(CameraTexture.FromGlobal(s_BuiltInMotionVectors), CameraTexture.FromGlobal(s_BuiltInDepth))
+                : MotionSource.None;
             Texture result;
             if (!RenderFrame(m_Immediate, source, motion, SourceIsFlipped(), out result))
                 result = source;

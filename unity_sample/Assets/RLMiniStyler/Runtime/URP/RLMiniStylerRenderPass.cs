@@ -28,7 +28,9 @@ namespace RLMiniStyler.Sample
             public RLMiniStylerCamera styler;
             public TextureHandle color;
             public TextureHandle motion;
+            public TextureHandle depth;
             public bool hasMotion;
+            public bool hasDepth;
             public BlitterFrameCommands commands;
         }
 
@@ -50,7 +52,10 @@ namespace RLMiniStyler.Sample
             m_Styler = styler;
             renderPassEvent = injectionPoint;
             // Motion vectors cost a pass of their own: ask for them only while they are used.
-            ConfigureInput(styler.NeedsMotionVectors ? ScriptableRenderPassInput.Motion : ScriptableRenderPassInput.None);
+            // (and the depth, to dilate them to the nearest surface)
+            ConfigureInput(styler.NeedsMotionVectors
+                ? ScriptableRenderPassInput.Motion | ScriptableRenderPassInput.Depth
+                : ScriptableRenderPassInput.None);
         }
 
         /// <summary>Releases the texture wrappers (the feature calls it when it is disposed).</summary>
@@ -91,10 +96,14 @@ namespace RLMiniStyler.Sample
                 data.commands = m_Commands;
                 data.color = resources.activeColorTexture;
                 data.motion = resources.motionVectorColor;
+                data.depth = resources.cameraDepthTexture;
                 data.hasMotion = m_Styler.NeedsMotionVectors && data.motion.IsValid();
+                data.hasDepth = data.hasMotion && data.depth.IsValid();
                 builder.UseTexture(data.color, AccessFlags.ReadWrite);
                 if (data.hasMotion)
                     builder.UseTexture(data.motion, AccessFlags.Read);
+                if (data.hasDepth)
+                    builder.UseTexture(data.depth, AccessFlags.Read);
                 builder.AllowPassCulling(false);
                 builder.SetRenderFunc(s_Execute);
             }
@@ -105,7 +114,10 @@ namespace RLMiniStyler.Sample
             var cmd = CommandBufferHelpers.GetNativeCommandBuffer(context.cmd);
             data.commands.cmd = cmd;
             Texture color = data.color;
-            var motion = data.hasMotion ? MotionSource.FromTexture(data.motion) : MotionSource.None;
+            var motion = data.hasMotion
+                ? MotionSource.Of(CameraTexture.FromTexture(data.motion),
+                                  data.hasDepth ? CameraTexture.FromTexture(data.depth) : new CameraTexture())
+                : MotionSource.None;
             Texture result;
             if (data.styler.RenderFrame(data.commands, color, motion, false, out result) && result != color)
                 data.commands.CopyTo(result, data.color);
@@ -114,6 +126,7 @@ namespace RLMiniStyler.Sample
 #if URP_COMPATIBILITY_MODE || !UNITY_6000_3_OR_NEWER
 #pragma warning disable 618, 672 // URP 17 marks the compatibility-mode API obsolete (a warning); it is the path there
         static readonly int s_MotionVectorTexture = Shader.PropertyToID("_MotionVectorTexture");
+        static readonly int s_CameraDepthTexture = Shader.PropertyToID("_CameraDepthTexture");
 
         public override void Execute(ScriptableRenderContext context, ref RenderingData renderingData)
         {
@@ -128,7 +141,9 @@ namespace RLMiniStyler.Sample
             }
             // URP's motion-vector pass sets this global from its own command buffer, which runs before this
             // one but after this method: bound by name, it is read when the dispatch runs.
-            var motion = m_Styler.NeedsMotionVectors ? MotionSource.FromGlobal(s_MotionVectorTexture) : MotionSource.None;
+            var motion = m_Styler.NeedsMotionVectors
+                ? MotionSource.Of(CameraTexture.FromGlobal(s_MotionVectorTexture), CameraTexture.FromGlobal(s_CameraDepthTexture))
+                : MotionSource.None;
             var cmd = CommandBufferPool.Get(PassName);
             m_Commands.cmd = cmd;
             Texture result;
