@@ -551,18 +551,22 @@ def open_gpu_page(browser: Chromium, url: str, query: str):
 
 
 def test_webgpu_parity_with_every_node_on_the_gpu(gpu_browser, served, models, style_path, data_dir):
-    page = open_gpu_page(gpu_browser, served, "?backend=webgpu&verbose=1")
-    assert page.evaluate("rlministyler.status().provider") == "webgpu"
+    """Each step twice: graph capture records the first run and replays the second."""
+    page = open_gpu_page(gpu_browser, served, "?backend=webgpu")
     stylizer = Stylizer(models["all3"], "cpu")
     stylizer.set_style(style_path)
     rgb = content_rgb(data_dir, "adain_chicago.jpg", (50, 34))  # odd: padded on the GPU, cropped back
-    for step in (1, 3):
+    for step in (1, 1, 3, 3):
         stylizer.step = step
         diff = np.abs(stylize_in_page(page, rgb, step).astype(int) - stylizer.stylize(rgb).astype(int))
         status = page.evaluate("rlministyler.status()")
         assert status["provider"] == "webgpu" and status["notice"] is None, status
+        assert status["capture"] is True, status
         assert diff.max() <= 2, f"step {step}: max diff {diff.max()}"
-        assert list(status["placement"]) == ["WebGpuExecutionProvider"], status["placement"]
+    verbose = open_gpu_page(gpu_browser, served, "?backend=webgpu&verbose=1")
+    stylize_in_page(verbose, rgb, 3)
+    placement = verbose.evaluate("rlministyler.status().placement")
+    assert list(placement) == ["WebGpuExecutionProvider"], placement  # no node on the CPU
 
 
 def test_webgpu_refuses_what_it_cannot_run(gpu_browser, models, site, style_path, tmp_path):

@@ -54,7 +54,6 @@ export class GpuFrames {
     this.staging = null;
     this.packSizes = device.createBuffer({ size: 16, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
     this.texture = null;
-    this.input = null;
   }
 
   texture_(width, height) {
@@ -68,19 +67,9 @@ export class GpuFrames {
     return this.texture;
   }
 
-  input_(bytes) {
-    if (this.input?.size !== bytes) {
-      this.input?.destroy();
-      this.input = this.device.createBuffer({
-        size: bytes, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST,
-      });
-    }
-    return this.input;
-  }
-
-  /** The frame (an ImageBitmap, closed here, or {data, width, height} RGBA bytes) as the model's
-   * input tensor [1, 3, ph, pw] on the GPU. */
-  upload(ort, frame, pw, ph) {
+  /** The frame (an ImageBitmap, closed here, or {data, width, height} RGBA bytes) written into
+   * `buffer` as the model's input [1, 3, ph, pw]. */
+  upload(frame, buffer, pw, ph) {
     const { width, height } = frame;
     const texture = this.texture_(width, height);
     if (frame.data) {
@@ -89,7 +78,6 @@ export class GpuFrames {
       this.device.queue.copyExternalImageToTexture({ source: frame }, { texture }, [width, height]);
       frame.close();
     }
-    const buffer = this.input_(3 * pw * ph * 4);
     this.device.queue.writeBuffer(this.packSizes, 0, new Uint32Array([width, height, pw, ph]));
     const group = this.device.createBindGroup({
       layout: this.pack.getBindGroupLayout(0),
@@ -103,7 +91,6 @@ export class GpuFrames {
     pass.dispatchWorkgroups(Math.ceil(pw / 8), Math.ceil(ph / 8));
     pass.end();
     this.device.queue.submit([encoder.finish()]);
-    return ort.Tensor.fromGpuBuffer(buffer, { dataType: 'float32', dims: [1, 3, ph, pw] });
   }
 
   /** The output tensor [1, 3, ph, pw], on the GPU, cropped to width x height as RGBA bytes. */
@@ -140,7 +127,6 @@ export class GpuFrames {
     this.staging?.destroy();
     this.readSizes.destroy();
     this.texture?.destroy();
-    this.input?.destroy();
     this.packSizes.destroy();
   }
 }

@@ -112,6 +112,7 @@ async function runNetwork(input, step, style) {
   state.inferMs = res.inferMs;
   state.placement = res.placement || {};
   state.sessions = res.sessions;
+  state.capture = res.capture ?? null;
   if (res.provider !== state.backend) {
     state.backend = res.provider;
     state.threads = res.threads;
@@ -363,7 +364,7 @@ window.rlministyler = {
     step: state.step, style: state.styleNames.get(state.style) ?? null, error: state.error, ready: state.ready,
     notice: state.notice, inferMs: state.inferMs, source: state.source?.kind ?? null,
     steps: state.manifest?.model.steps ?? [], scale: state.scale, placement: state.placement,
-    sessions: state.sessions, secure: window.isSecureContext, isolated: window.crossOriginIsolated === true,
+    sessions: state.sessions, capture: state.capture, secure: window.isSecureContext, isolated: window.crossOriginIsolated === true,
   }),
   stylize: stylizeImage,
   setStep,

@@ -24,6 +24,7 @@ let ort = null;
 let backend = null; // 'webgpu' or 'wasm'
 let device = null; // WebGPU: the device onnxruntime and the frame shaders share
 let lostReason = null;
+let captureWorks = null; // whether onnxruntime ran a session with graph capture (null: not tried)
 let gpuError = null; // the last error WebGPU reported outside any call (uncapturederror)
 let frames = null; // GpuFrames
 let note = null; // why the worker is not on the backend asked for; sent with the next answer
@@ -83,7 +84,7 @@ async function releaseAll() {
   sessions.clear();
   encoder = null;
   styles.clear();
-  await Promise.all(all.map((s) => s.release().catch(() => {})));
+  await Promise.all(all.map(closeSession));
   frames?.destroy();
   frames = null;
   device?.destroy();
@@ -171,7 +172,7 @@ function info() {
   const answer = {
     provider: backend, threads: ort.env.wasm.numThreads, isolated: self.crossOriginIsolated === true,
     version: ort.env.versions?.web || manifest.ort.version, note, sessions: sessions.size + (encoder ? 1 : 0),
-    placement,
+    placement, capture: backend === 'webgpu' ? captureWorks : null,
   };
   note = null;
   return answer;
@@ -224,27 +225,61 @@ function styleFeeds(style) {
   return { ...feeds };
 }
 
+const STORAGE = () => GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST;
+
+/** A WebGPU session for a step at a padded size, with its own input, style and output buffers:
+ * graph capture replays the buffers it recorded, so each session keeps its own for good. */
 async function gpuSession(step, pw, ph) {
   const key = `${step}@${pw}x${ph}`;
-  let session = sessions.get(key);
-  if (session) {
+  let entry = sessions.get(key);
+  if (entry) {
     sessions.delete(key); // to the end: most recently used
   } else {
     const dims = contentDims.get(step) || [];
     const overrides = {};
     [1, 3, ph, pw].forEach((value, i) => { if (typeof dims[i] === 'string') overrides[dims[i]] = value; });
-    session = await createSession(manifest.model.files[step], {
-      executionProviders: [{ name: 'webgpu', device }], freeDimensionOverrides: overrides,
-      preferredOutputLocation: 'gpu-buffer',
-    });
+    const options = { executionProviders: [{ name: 'webgpu', device }], freeDimensionOverrides: overrides };
+    // a full model's style image changes size with the style: no fixed buffer for it, no capture;
+    // with onnxruntime's verbose log on, a replay fails inside onnxruntime-web 1.30
+    const capture = captureWorks !== false && manifest.model.variant !== 'full' && !verbose;
+    const session = await createSession(manifest.model.files[step], { ...options, enableGraphCapture: capture });
+    const bytes = 3 * pw * ph * 4;
+    entry = {
+      session, capture, step, input: device.createBuffer({ size: bytes, usage: STORAGE() }),
+      output: device.createBuffer({ size: bytes, usage: STORAGE() }), styleBuffers: new Map(), style: null,
+    };
     while (sessions.size >= GPU_SESSIONS) {
       const [oldest, old] = sessions.entries().next().value;
       sessions.delete(oldest);
-      await old.release().catch(() => {});
+      await closeSession(old);
     }
   }
-  sessions.set(key, session);
-  return session;
+  sessions.set(key, entry);
+  return entry;
+}
+
+async function closeSession(entry) {
+  if (!entry.session) return entry.release().catch(() => {}); // a WebAssembly session
+  await entry.session.release().catch(() => {});
+  for (const buffer of [entry.input, entry.output, ...entry.styleBuffers.values()]) buffer.destroy();
+  return null;
+}
+
+/** The session's feeds: its own buffers, the style's tensors written into them when it changed. */
+function gpuFeeds(entry, style, pw, ph) {
+  const feeds = { content: ort.Tensor.fromGpuBuffer(entry.input, { dataType: 'float32', dims: [1, 3, ph, pw] }) };
+  const chosen = styleFeeds(style);
+  for (const [name, tensor] of Object.entries(chosen)) {
+    if (!entry.styleBuffers.has(name)) {
+      const size = Math.ceil(tensor.data.byteLength / 4) * 4;
+      entry.styleBuffers.set(name, device.createBuffer({ size, usage: STORAGE() }));
+    }
+    const buffer = entry.styleBuffers.get(name);
+    if (entry.style !== style) device.queue.writeBuffer(buffer, 0, tensor.data);
+    feeds[name] = ort.Tensor.fromGpuBuffer(buffer, { dataType: 'float32', dims: tensor.dims });
+  }
+  entry.style = style;
+  return feeds;
 }
 
 function checkStep(step) {
@@ -256,16 +291,32 @@ function checkStep(step) {
 async function runWebgpu({ step, style, width, height, bitmap, data }) {
   if (lostReason) throw new Error(`the GPU device was lost (${lostReason})`);
   const [pw, ph] = paddedSize(width, height, manifest.model.size_multiple);
-  const feeds = styleFeeds(style);
-  const session = await gpuSession(step, pw, ph);
+  styleFeeds(style); // no style: said before any GPU work
+  let entry = await gpuSession(step, pw, ph);
   gpuError = null;
   const t0 = performance.now();
-  feeds.content = frames.upload(ort, bitmap || { data, width, height }, pw, ph);
+  frames.upload(bitmap || { data, width, height }, entry.input, pw, ph);
   const name = manifest.model.outputs[step];
-  const out = await session.run(feeds, [name]);
+  const dims = [1, 3, ph, pw];
+  let output = ort.Tensor.fromGpuBuffer(entry.output, { dataType: 'float32', dims });
+  try {
+    await entry.session.run(gpuFeeds(entry, style, pw, ph), { [name]: output });
+  } catch (err) {
+    if (!entry.capture) throw err;
+    captureWorks = false; // graph capture refused: this size and step again without it
+    const old = entry;
+    sessions.delete(`${step}@${pw}x${ph}`);
+    entry = await gpuSession(step, pw, ph);
+    const encoder = device.createCommandEncoder();
+    encoder.copyBufferToBuffer(old.input, 0, entry.input, 0, old.input.size);
+    device.queue.submit([encoder.finish()]);
+    await closeSession(old);
+    output = ort.Tensor.fromGpuBuffer(entry.output, { dataType: 'float32', dims });
+    await entry.session.run(gpuFeeds(entry, style, pw, ph), { [name]: output });
+  }
+  if (entry.capture) captureWorks = true;
   const t1 = performance.now();
-  const result = { data: await frames.read(out[name], pw, ph, width, height) };
-  out[name].dispose();
+  const result = { data: await frames.read(output, pw, ph, width, height) };
   await device.queue.onSubmittedWorkDone();
   if (lostReason) throw new Error(`the GPU device was lost (${lostReason})`);
   if (gpuError) throw new Error(`WebGPU: ${gpuError}`);
