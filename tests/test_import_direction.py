@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-PACKAGES = ("training", "export", "runtime", "web", "engines", "benchmarks")
+PACKAGES = ("training", "export", "runtime", "web", "engines", "benchmarks", "batch")
 # what each folder's modules must not import (module name prefixes)
 FORBIDDEN = {
     "runtime": ("torch", "rlministyler.training", "rlministyler.export", "rlministyler.benchmarks",
@@ -25,6 +25,9 @@ FORBIDDEN = {
             "rlministyler.engines"),
     "engines": ("rlministyler.export", "rlministyler.benchmarks", "rlministyler.web"),
     "benchmarks": ("rlministyler.engines",),  # they reach engines through the runtime's registry
+    # batch drives the runtime's public Stylizer (the torch engine through the registry)
+    "batch": ("torch", "rlministyler.training", "rlministyler.export", "rlministyler.benchmarks",
+              "rlministyler.web", "rlministyler.engines"),
     "rlministyler": ("rlministyler.engines",),  # the front door; its torch-free import: test_layout
 }
 OLD_NAMES = ("training", "export", "runtime", "benchmarks")  # the pre-namespace top-level names
