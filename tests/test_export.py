@@ -177,8 +177,8 @@ def test_sentis_export_imports_without_importer_warnings(exported):
 def test_unity_target_fails_on_check_unity_failures(weights_dir, tmp_path, monkeypatch):
     import rlministyler.export.unity_check as unity_check
 
-    def failing(path, engine="sentis"):
-        report = check_model(path, engine)
+    def failing(path, engine="sentis", **options):
+        report = check_model(path, engine, **options)
         report.failures.append("Conv (c): made up for this test")
         return report
 
