@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
@@ -94,6 +95,8 @@ def _init_ray(opts: BatchOptions) -> None:
     import ray
 
     logging.getLogger("ray").setLevel(logging.ERROR)
+    # the core workers' own log lines (C++, to stderr) would interleave with the progress bar
+    os.environ.setdefault("RAY_BACKEND_LOG_LEVEL", "fatal")
     if not ray.is_initialized():
         ray.init(address=opts.address, include_dashboard=False, log_to_driver=False,
                  logging_level=logging.ERROR, configure_logging=True)
