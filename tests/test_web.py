@@ -551,12 +551,12 @@ def open_gpu_page(browser: Chromium, url: str, query: str):
 
 
 def test_webgpu_parity_with_every_node_on_the_gpu(gpu_browser, served, models, style_path, data_dir):
-    """Each step twice: graph capture records the first run and replays the second."""
+    """Step 1 twice (graph capture records the first run and replays the second), then step 3."""
     page = open_gpu_page(gpu_browser, served, "?backend=webgpu")
     stylizer = Stylizer(models["all3"], "cpu")
     stylizer.set_style(style_path)
     rgb = content_rgb(data_dir, "adain_chicago.jpg", (50, 34))  # odd: padded on the GPU, cropped back
-    for step in (1, 1, 3, 3):
+    for step in (1, 1, 3):
         stylizer.step = step
         diff = np.abs(stylize_in_page(page, rgb, step).astype(int) - stylizer.stylize(rgb).astype(int))
         status = page.evaluate("rlministyler.status()")
@@ -564,9 +564,26 @@ def test_webgpu_parity_with_every_node_on_the_gpu(gpu_browser, served, models, s
         assert status["capture"] is True, status
         assert diff.max() <= 2, f"step {step}: max diff {diff.max()}"
     verbose = open_gpu_page(gpu_browser, served, "?backend=webgpu&verbose=1")
-    stylize_in_page(verbose, rgb, 3)
+    stylize_in_page(verbose, rgb, 1)
     placement = verbose.evaluate("rlministyler.status().placement")
     assert list(placement) == ["WebGpuExecutionProvider"], placement  # no node on the CPU
+
+
+def test_webgpu_live_fake_camera(served, tmp_path, data_dir):
+    """The camera's frames as ImageBitmaps into the GPU: each live output is the stylisation of its
+    input."""
+    if find_chromium() is None:
+        pytest.skip(NO_CHROMIUM)
+    y4m = write_y4m(data_dir / "video" / "cutBunny.mp4", tmp_path / "cam.y4m", frames=24, size=(192, 108))
+    with Chromium([*WEBGPU_FLAGS, "--use-fake-device-for-media-stream",
+                   f"--use-file-for-fake-video-capture={y4m}", "--use-fake-ui-for-media-stream"]) as chromium:
+        page = open_gpu_page(chromium, served, "?backend=webgpu&source=camera&scale=0.25&step=1")
+        page.wait_for("rlministyler.status().frames >= 2 || rlministyler.status().error", 120)
+        status = page.evaluate("rlministyler.status()")
+        assert status["error"] is None and status["provider"] == "webgpu" and status["capture"], status
+        check = page.evaluate(FRAME_CHECK, timeout=120)
+        assert (check["width"], check["height"]) == (48, 27)  # resized by createImageBitmap
+        assert check["maxSame"] <= 2 and check["meanInput"] > 3, check
 
 
 def test_webgpu_refuses_what_it_cannot_run(gpu_browser, models, site, style_path, tmp_path):

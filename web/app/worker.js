@@ -315,8 +315,8 @@ async function runWebgpu({ step, style, width, height, bitmap, data }) {
     await entry.session.run(gpuFeeds(entry, style, pw, ph), { [name]: output });
   }
   if (entry.capture) captureWorks = true;
-  const t1 = performance.now();
   const result = { data: await frames.read(output, pw, ph, width, height) };
+  const t1 = performance.now(); // after the readback: a replayed graph only queues its work
   await device.queue.onSubmittedWorkDone();
   if (lostReason) throw new Error(`the GPU device was lost (${lostReason})`);
   if (gpuError) throw new Error(`WebGPU: ${gpuError}`);
