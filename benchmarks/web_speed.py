@@ -10,6 +10,13 @@ Three numbers per step:
   (grab, worker, draw; frames the model cannot keep up with are dropped).
 The Python runs go first, the browser after, so the two never share the cores.
 
+Then, side by side at a small size (``SMALL``, where a software GPU finishes in seconds), every
+backend on the same frame: native onnxruntime, the page on WebAssembly with 1 and 2 threads (and 2
+without spinning, ``?spin=0``), and
+the page on WebGPU on SwiftShader's software adapter (headless Chromium with ``WEBGPU_FLAGS``):
+ms per ``stylize()`` call and the largest difference from ``rlministyler run`` in 8-bit levels. A
+software adapter gives correctness and relative cost only, not a GPU's speed.
+
 ``python -m rlministyler.benchmarks.web_speed --screenshot FILE`` writes the README's screenshot instead: the
 live page on the sample clip with a generated style (no third-party painting in it).
 """
@@ -25,11 +32,11 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from .chromium import Chromium, find_chromium, write_y4m
+from .chromium import WEBGPU_CHECK, WEBGPU_FLAGS, Chromium, find_chromium, write_y4m
 
 SIZE = (640, 360)  # width, height
+SMALL = (128, 72)  # the side-by-side comparison's size, software WebGPU included
 STEPS = (1, 3)
-WEBGPU_CHECK = "(async () => !!(navigator.gpu && await navigator.gpu.requestAdapter()))()"
 PAGE_HELPERS = """
 window.__toImage = (b64, w, h) =>
   new ImageData(Uint8ClampedArray.from(atob(b64), (c) => c.charCodeAt(0)), w, h);
@@ -101,6 +108,75 @@ def _browser_rows(page, rgb: np.ndarray, frames: int) -> list[dict]:
     return rows
 
 
+def _stylize_ms(page, rgb: np.ndarray, step: int, frames: int) -> tuple[float, np.ndarray]:
+    """Median ms of ``frames`` stylize() calls (after one warm-up) and the last output."""
+    import base64
+
+    h, w = rgb.shape[:2]
+    page.evaluate(f"window.__small = __toImage('{_b64_rgba(rgb)}', {w}, {h}); true")
+    value = page.evaluate(f"""(async () => {{
+      let out = await rlministyler.stylize(__small, {{step: {step}}});
+      const times = [];
+      for (let i = 0; i < {frames}; i++) {{
+        const t = performance.now();
+        out = await rlministyler.stylize(__small, {{step: {step}}});
+        times.push(performance.now() - t);
+      }}
+      let s = ''; for (let i = 0; i < out.data.length; i += 0x8000)
+        s += String.fromCharCode.apply(null, out.data.subarray(i, i + 0x8000));
+      return {{times, b64: btoa(s)}};
+    }})()""", timeout=600)
+    data = np.frombuffer(base64.b64decode(value["b64"]), np.uint8).reshape(h, w, 4)[..., :3]
+    return statistics.median(value["times"]), data
+
+
+def _side_by_side(url: str, model: Path, style: Path, rgb: np.ndarray, frames: int, browser: Chromium,
+                  say) -> list[dict]:
+    """Every backend at ``SMALL`` on one frame: ms per call and max difference from run."""
+    from rlministyler.runtime import Stylizer
+
+    stylizer = Stylizer(model, "cpu")
+    stylizer.set_style(style)
+    expected, rows = {}, []
+    size = f"{rgb.shape[1]}x{rgb.shape[0]}"
+    for step in STEPS:
+        stylizer.step = step
+        expected[step] = stylizer.stylize(rgb)
+        times = []
+        for _ in range(frames):
+            t = time.perf_counter()
+            stylizer.stylize(rgb)
+            times.append(1000 * (time.perf_counter() - t))
+        rows.append({"engine": f"rlministyler run at {size}", "backend": "onnxruntime CPU", "step": step,
+                     "frame_ms": round(statistics.median(times), 1), "max_diff": 0})
+    pages = [("?backend=wasm&threads=1", browser), ("?backend=wasm&threads=2", browser),
+             ("?backend=wasm&threads=2&spin=0", browser)]
+    gpu_browser = Chromium(WEBGPU_FLAGS)
+    try:
+        pages.append(("?backend=webgpu", gpu_browser))
+        for query, where in pages:
+            page = where.new_page()
+            page.goto(url + query)
+            page.wait_for("window.rlministyler && (rlministyler.status().ready || "
+                          "rlministyler.status().error)", 180)
+            status = page.evaluate("rlministyler.status()")
+            if status["error"] or (query.endswith("webgpu") and not page.evaluate(WEBGPU_CHECK)):
+                say(f"web: {query}: {status['error'] or 'no WebGPU adapter'}; row left out")
+                continue
+            page.evaluate(PAGE_HELPERS)
+            label = "WebGPU (SwiftShader, software)" if status["provider"] == "webgpu" else status["backend"]
+            label += ", no spinning" if query.endswith("spin=0") else ""
+            say(f"web: {label} at {size}")
+            for step in STEPS:
+                ms, got = _stylize_ms(page, rgb, step, frames)
+                diff = int(np.abs(got.astype(int) - expected[step].astype(int)).max())
+                rows.append({"engine": f"page stylize() at {size}", "backend": f"{label} · max diff {diff}",
+                             "step": step, "frame_ms": round(ms, 1), "max_diff": diff})
+    finally:
+        gpu_browser.close()
+    return rows
+
+
 def _live_rows(page, seconds: float) -> list[dict]:
     page.evaluate("rlministyler.startCamera()", timeout=60)
     page.wait_for("rlministyler.status().frames >= 2 || rlministyler.status().error", 120)
@@ -150,13 +226,20 @@ def run_web(model: Path, style: Path, content_bgr: np.ndarray, video: Path, out:
             rows += _live_rows(page, seconds)
             page.screenshot(out / "web_live.png")
             version = browser.version
+            page.goto("about:blank")  # the live page stops, so nothing else takes the cores
+            small = cv2.cvtColor(cv2.resize(content_bgr, SMALL, interpolation=cv2.INTER_AREA),
+                                 cv2.COLOR_BGR2RGB)
+            rows += _side_by_side(url_of(server), model, style, small, 2 if quick else 5, browser, say)
     finally:
         server.shutdown()
         y4m.unlink(missing_ok=True)
     return {"size": f"{SIZE[0]}x{SIZE[1]}", "browser": version, "rows": rows,
             "screenshot": "web_live.png", "webgpu_adapter": webgpu,
-            "note": "WebAssembly backend (?backend=wasm); WebGPU adapter "
-                    + ("available" if webgpu else "not available in this headless Chromium")}
+            "note": f"{SIZE[0]}x{SIZE[1]} rows: WebAssembly (?backend=wasm; WebGPU adapter "
+                    + ("available" if webgpu else "not available with --disable-gpu alone")
+                    + f"); {SMALL[0]}x{SMALL[1]} rows: every backend on one frame, WebGPU on SwiftShader's "
+                      "software adapter (correctness and relative cost only), max diff: largest difference "
+                      "from rlministyler run in 8-bit levels"}
 
 
 def generated_style(size: int = 256, seed: int = 3) -> np.ndarray:

@@ -482,7 +482,7 @@ async function start() {
   const backend = params.get('backend') || 'auto';
   if (!['auto', 'wasm', 'webgpu'].includes(backend)) throw new Error(`?backend=${backend}: use wasm, webgpu or auto`);
   const info = await state.engine.call('init', {
-    manifest: state.manifest, backend, threads: Number(params.get('threads') || 0),
+    manifest: state.manifest, backend, threads: Number(params.get('threads') || 0), spin: params.get('spin') !== '0',
     verbose: params.get('verbose') === '1',
   });
   state.backend = info.provider;

@@ -19,6 +19,7 @@ const PLACED = /(?:Node\(s\)|All nodes) placed on \[(\w+)\]\. Number of nodes: (
 let manifest = null;
 let asked = 'auto'; // the backend the page asked for: auto, wasm or webgpu
 let threads = 0;
+let spin = true; // WebAssembly threads spin while they wait for work (onnxruntime's default)
 let verbose = false;
 let ort = null;
 let backend = null; // 'webgpu' or 'wasm'
@@ -151,7 +152,9 @@ async function loadBackend(name, adapter) {
   } else {
     await openWasm();
     for (const step of manifest.model.steps) {
-      sessions.set(step, await createSession(manifest.model.files[step], { executionProviders: ['wasm'] }));
+      sessions.set(step, await createSession(manifest.model.files[step], {
+        executionProviders: ['wasm'], extra: { session: { intra_op: { allow_spinning: spin ? '1' : '0' } } },
+      }));
     }
   }
   // the style encoder runs once per style: on the CPU with either build
@@ -178,7 +181,8 @@ function info() {
   return answer;
 }
 
-async function init({ manifest: m, backend: wanted, threads: n, verbose: v }) {
+async function init({ manifest: m, backend: wanted, threads: n, spin: s, verbose: v }) {
+  spin = s !== false;
   manifest = m;
   asked = wanted;
   threads = n;
