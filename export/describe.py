@@ -36,10 +36,12 @@ from .unrolled import STYLE_CHANNELS
 
 
 def describe(plan: ExportPlan, weights: list[Path], style: np.ndarray | None, rewrites: list[str],
-             int8: dict | None, verification: Verification | None) -> ExportMetadata:
+             int8: dict | None, verification: Verification | None,
+             conv_macs: list[float] | None = None) -> ExportMetadata:
     """The metadata of the export ``plan`` made: ``weights`` the weight files (the official pair, or a
     distilled model's file: ``checkpoint_sha256`` names which), ``style`` the
-    --style image as read, ``rewrites`` those applied, ``int8`` the int8 search's summary."""
+    --style image as read, ``rewrites`` those applied, ``int8`` the int8 search's summary,
+    ``conv_macs`` the frame model's convolution costs (export/layer_costs.py)."""
     opts, variant = plan.opts, plan.variant
     h, w = opts.size if opts.size else ("height", "width")
     batch = 1 if opts.size else "batch"
@@ -79,7 +81,8 @@ def describe(plan: ExportPlan, weights: list[Path], style: np.ndarray | None, re
         internal_scale=1.0 / plan.factor if scaled else None,
         upsample=opts.upsample if scaled else None,
         guided_filter=(GuidedFilter(radius=GUIDED_RADIUS, eps=GUIDED_EPS, guide="rgb")
-                       if scaled and opts.upsample == "guided" else None))
+                       if scaled and opts.upsample == "guided" else None),
+        conv_macs=[round(c, 1) for c in conv_macs] if conv_macs else None)
 
 
 def embed_metadata(model: onnx.ModelProto, meta: ExportMetadata) -> None:

@@ -20,6 +20,7 @@ from . import triton
 from .describe import describe, write_export
 from .importer import check_written, drop_ignored
 from .inputs import calibration_feeds, load_inputs
+from .layer_costs import conv_macs_per_pixel
 from .plan import ExportOptions, make_plan
 from .precision import to_fp16, to_int8
 from .rewrites import rewritten_pair
@@ -98,7 +99,9 @@ def _export(plan) -> ExportResult:
 
     # in memory: a model that fails is never written
     verification = verify_export(plan, models, reference, inputs, log) if opts.verify else None
-    meta = describe(plan, weights, inputs.style, applied, int8, verification)
+    # the Unity sample spreads an inference over frames by these
+    conv_macs = conv_macs_per_pixel(models["main"]) if plan.target.urp else None
+    meta = describe(plan, weights, inputs.style, applied, int8, verification, conv_macs)
     write_export(plan, models, meta)
     files, sidecar = list(plan.files.values()), plan.sidecar
     check_written(files, plan.sidecar, plan.target, log)  # what the engine will import

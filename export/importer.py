@@ -33,8 +33,8 @@ def check_written(files: list[Path], sidecar: Path, target: Target, log: Callabl
             for written in (*files, sidecar):
                 written.unlink(missing_ok=True)
             more = f" (and {len(report.failures) - 1} more)" if len(report.failures) > 1 else ""
-            flags = f"--engine {target.importer}" + (" --urp" if target.urp else "")
-            raise UserError(f"check-unity {flags} fails on {path}: "
+            urp = " (with --urp: the Unity sample runs it in URP)" if target.urp else ""
+            raise UserError(f"check-unity --engine {target.importer} fails on {path}{urp}: "
                             f"{report.failures[0]}{more}; nothing was written")
         for line in report.importer_warnings:
             log(f"check-unity: importer warning: {line}")

@@ -151,6 +151,9 @@ class ExportMetadata:
     internal_scale: float | None = None  # the graph resizes the frame to this fraction of each side inside
     upsample: Literal[UPSAMPLERS] | None = None  # how it comes back to full resolution
     guided_filter: GuidedFilter | None = None
+    # sentis: each Conv's multiply-accumulates per content pixel, in graph order (export/layer_costs.py);
+    # the Unity sample spreads an inference over frames by it
+    conv_macs: list[float] | None = None
     role: Literal["frame", "style_encoder"] | None = None  # in the .onnx only: which file this is
 
     def to_dict(self) -> dict[str, Any]:

@@ -1,7 +1,8 @@
 """The Unity sample's own C#, run under mono against the API stubs (tests/unity_compile/harness): the
 logic that needs no GPU. In URP the frames with the effect off reach the readout's OFF line, and the
 pass asks for no motion vectors then; Sentis 2.1 is refused in a Linear project (its colour path is
-wrong there), not run."""
+wrong there), not run; Frames Per Inference spreads the layers by the convolutions' cost as the NumPy
+reference ``spread`` below does, which evens out the frames."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import shutil
 import subprocess
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -72,3 +74,73 @@ def test_sentis_2_1_is_refused_in_a_linear_project(harness):
     assert refused.startswith("colour problem: Sentis 2.1 in a Linear colour-space project")
     assert "com.unity.ai.inference 2.2" in refused
     assert harness("render-graph", "colour-problem") == "colour problem: none"
+
+
+# --------------------------------------------------------------------------------------------------
+# Spreading an inference over frames by the convolutions' cost (LayerSpread.cs)
+
+# A frame model's shape (step 1 of the split export, per content pixel): a 9x9 convolution at full
+# resolution, two strided ones, residual blocks at 1/4, upsampling and the 9x9 output convolution, with
+# free layers (activations, adds, normalisation) between them.
+PROFILE_OPS = (["Pad", "Conv", "Relu", "Pad", "Conv", "Relu", "Pad", "Conv", "Relu"]
+               + ["Pad", "Conv", "Relu", "Pad", "Conv", "Add"] * 5
+               + ["Resize", "Pad", "Conv", "Relu"] * 2 + ["Pad", "Conv"])
+PROFILE_MACS = [7776.0, 1152.0, 1152.0] + [2304.0, 2304.0] * 5 + [4608.0, 4608.0, 7776.0]
+
+
+def spread(cumulative: np.ndarray, n: int) -> list[int]:
+    """Layers per frame: frame f ends at the layer whose cumulative cost is nearest (f + 1) / n of the
+    total (at least one layer), the last frame takes the rest."""
+    counts, done = [], 0
+    for frame in range(n):
+        if done >= len(cumulative):
+            counts.append(0)
+            continue
+        if frame == n - 1:
+            counts.append(len(cumulative) - done)
+            done = len(cumulative)
+            continue
+        target = cumulative[-1] * (frame + 1) / n
+        end = done
+        while end < len(cumulative) and cumulative[end] <= target:
+            end += 1
+        before = cumulative[end - 1] if end > 0 else 0.0
+        if end < len(cumulative) and cumulative[end] - target < target - before:
+            end += 1
+        counts.append(max(1, end - done))
+        done += counts[-1]
+    return counts
+
+
+def frame_costs(cumulative: np.ndarray, counts: list[int]) -> list[float]:
+    ends = np.cumsum(counts)
+    starts = ends - np.array(counts)
+    return [float(cumulative[e - 1] - (cumulative[s - 1] if s > 0 else 0.0)) if e > s else 0.0
+            for s, e in zip(starts, ends, strict=True)]
+
+
+def test_costs_follow_the_conv_layers_and_refuse_another_exports_list(harness):
+    costs = harness("render-graph", "costs", "Pad,Conv,Relu,Conv,Add,Conv", "10,20,30")
+    assert costs == "0,10,10,30,30,60"
+    # a model cut at an earlier step keeps a prefix of the convolutions
+    assert harness("render-graph", "costs", "Conv,Relu,Conv", "10,20,30") == "10,10,30"
+    assert harness("render-graph", "costs", "Conv,Conv,Conv,Conv", "10,20,30") == "none"
+
+
+@pytest.mark.parametrize("n", [2, 3, 4, 8])
+def test_layers_are_spread_by_cost_as_the_reference_does(harness, n):
+    ops, macs = ",".join(PROFILE_OPS), ",".join(str(m) for m in PROFILE_MACS)
+    cumulative = np.array([float(x) for x in harness("render-graph", "costs", ops, macs).split(",")])
+    assert len(cumulative) == len(PROFILE_OPS) and cumulative[-1] == sum(PROFILE_MACS)
+    printed = harness("render-graph", "spread", str(n), ",".join(map(str, cumulative)))
+    counts = [int(c) for c in printed.split(",")]
+    assert counts == spread(cumulative, n) and sum(counts) == len(PROFILE_OPS)
+
+    # against an equal count of layers a frame (what the sample did before), the worst frame is cheaper
+    equal = -(-(len(cumulative) + 1) // n)
+    equal_counts = [min(equal, len(cumulative) - equal * f) for f in range(n)]
+    equal_counts = [max(0, c) for c in equal_counts]
+    by_cost, by_count = max(frame_costs(cumulative, counts)), max(frame_costs(cumulative, equal_counts))
+    mean = cumulative[-1] / n
+    assert by_cost < by_count
+    assert by_cost <= mean + max(PROFILE_MACS)  # off the even share by at most one layer

@@ -19,6 +19,7 @@ RUNTIME = Path(__file__).resolve().parents[1] / "unity_sample" / "Assets" / "RLM
 
 PER_FRAME = {
     "StylerFrameCore.cs": ["Render", "Capture"],
+    "LayerSpread.cs": ["LayersThisFrame"],
     "MotionReprojection.cs": ["Dispatch"],
     "FrameCommands.cs": ["Blit", "ToTensor", "Schedule", "ScheduleIterable", "RenderToTexture", "SetTexture",
                          "SetVector", "SetInt", "Dispatch"],
@@ -28,7 +29,8 @@ PER_FRAME = {
     "URP/RLMiniStylerRendererFeature.cs": ["AddRenderPasses"],
     "URP/BlitterFrameCommands.cs": ["Blit", "CopyTo"],
 }
-VALUE_TYPES = {"Vector4", "TextureTransform", "CameraTexture", "MotionSource"}  # structs: `new` of these does not touch the heap
+# structs: `new` of these does not touch the heap
+VALUE_TYPES = {"Vector4", "TextureTransform", "CameraTexture", "MotionSource"}
 
 
 def method_bodies(source: str, name: str) -> list[str]:

@@ -204,6 +204,13 @@ def test_sidecars_match_the_models_as_the_csharp_expects(exports):
         if meta["static_size"] is not None:
             h, w = meta["static_size"]
             assert h % meta["size_multiple"] == 0 and w % meta["size_multiple"] == 0, stem
+        # one cost per Conv, in graph order (LayerSpread pairs them with the Conv layers by position);
+        # about 28,000 multiply-accumulates per pixel per step at full internal scale (README)
+        convs = [n for n in model.graph.node if n.op_type == "Conv"]
+        assert len(meta["conv_macs"]) == len(convs) and min(meta["conv_macs"]) > 0, stem
+        if meta.get("internal_scale") is None and meta["variant"] != "full":
+            per_step = sum(meta["conv_macs"]) / meta["steps"]
+            assert 25_000 < per_step < 31_000, (stem, per_step)
         if meta["variant"] == "split":
             encoder = onnx.load(str(path.with_name(meta["files"]["style_encoder"])), load_external_data=False)
             enc = meta["style_encoder"]

@@ -87,7 +87,12 @@ namespace Unity.InferenceEngine
     [PreferBinarySerialization]
     public class ModelAsset : ScriptableObject { }
 
-    public class Layer { }
+    public abstract class Layer
+    {
+        public int[] inputs;
+        public int[] outputs;
+        public abstract string opName { get; }
+    }
 
     public class Constant { }
 

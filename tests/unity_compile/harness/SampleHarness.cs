@@ -3,10 +3,24 @@
 // tests/test_unity_behaviour.py compiles it with the sample and reads the lines it prints.
 using System;
 using System.Reflection;
+using System.Globalization;
+using System.Linq;
 using RLMiniStyler.Sample;
+#if RLMINISTYLER_SENTIS_2_1
+using Unity.Sentis;
+#else
+using Unity.InferenceEngine;
+#endif
 using UnityEngine.Rendering;
 using UnityEngine.Rendering.RenderGraphModule;
 using UnityEngine.Rendering.Universal;
+
+sealed class NamedLayer : Layer
+{
+    readonly string m_Op;
+    public NamedLayer(string op) { m_Op = op; }
+    public override string opName { get { return m_Op; } }
+}
 
 static class SampleHarness
 {
@@ -56,12 +70,49 @@ static class SampleHarness
         Console.WriteLine("on {0} off {1} input {2}", Count(styler, "m_On"), Count(styler, "m_Off"), input);
     }
 
+    static float[] Floats(string list)
+    {
+        return list.Split(',').Select(x => float.Parse(x, CultureInfo.InvariantCulture)).ToArray();
+    }
+
+    /// <summary>LayerSpread.CumulativeCosts of a model with the layers `ops` and the sidecar's `convMacs`.</summary>
+    static void Costs(string ops, string convMacs)
+    {
+        var model = new Model();
+        foreach (var op in ops.Split(','))
+            model.layers.Add(new NamedLayer(op));
+        var costs = LayerSpread.CumulativeCosts(model, Floats(convMacs));
+        Console.WriteLine(costs == null ? "none" : string.Join(",", costs.Select(c => c.ToString("R", CultureInfo.InvariantCulture))));
+    }
+
+    /// <summary>The layers each of N frames schedules for cumulative costs `cumulative`, as StylerFrameCore
+    /// drives LayerSpread.LayersThisFrame (the last frame runs the rest).</summary>
+    static void Spread(int framesPerInference, string cumulative)
+    {
+        var costs = Floats(cumulative);
+        var done = 0;
+        var counts = new int[framesPerInference];
+        for (var frame = 0; frame < framesPerInference && done < costs.Length; frame++)
+        {
+            var budget = LayerSpread.LayersThisFrame(costs, done, frame, framesPerInference, 1);
+            counts[frame] = Math.Min(budget, costs.Length - done);
+            done += counts[frame];
+        }
+        Console.WriteLine(string.Join(",", counts));
+    }
+
     static int Main(string[] args)
     {
         switch (args[0])
         {
             case "urp-off":
                 UrpEffectOff(int.Parse(args[1]), int.Parse(args[2]), args.Length > 3 && args[3] == "compatibility");
+                return 0;
+            case "costs":
+                Costs(args[1], args[2]);
+                return 0;
+            case "spread":
+                Spread(int.Parse(args[1]), args[2]);
                 return 0;
             case "colour-problem":
                 Console.WriteLine("colour problem: {0}", FrameTextures.ColourProblem ?? "none");

@@ -77,6 +77,9 @@ namespace RLMiniStyler.Sample
         // scale and upsamples (bilinear or guided by the full-resolution input), so it is fed the whole frame.
         [OptionalInSidecar] public float internal_scale = 1f;   // 0 is read as absent too
         [OptionalInSidecar] public string upsample;         // "bilinear" or "guided"; absent: no in-graph resize
+        // Each Conv's multiply-accumulates per content pixel, in graph order: Frames Per Inference spreads the
+        // network over frames by it (LayerSpread). Absent: an equal count of layers a frame.
+        [OptionalInSidecar] public float[] conv_macs;
 
         public bool IsSplit { get { return variant == "split"; } }
         public bool IsFull { get { return variant == "full"; } }

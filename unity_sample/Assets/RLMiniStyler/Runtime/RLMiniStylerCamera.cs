@@ -80,7 +80,8 @@ namespace RLMiniStyler.Sample
         public ResolutionScale resolutionScale = ResolutionScale.Half;
 
         [Tooltip("1: the whole network runs every frame. N > 1: it is spread over N frames with " +
-                 "ScheduleIterable (a 1/N share of the layers each frame), and every frame in between shows the " +
+                 "ScheduleIterable (a 1/N share of the convolutions' cost each frame when the sidecar lists them, " +
+                 "else of the layers), and every frame in between shows the " +
                  "last result warped by the camera's motion vectors (Reproject With Motion Vectors).")]
         [Range(1, 8)]
         public int framesPerInference = 1;
@@ -672,7 +673,9 @@ namespace RLMiniStyler.Sample
                 if (framesPerInference > 1)
                 {
                     sb.Append(": frame ").Append(m_Core.FramesIntoInference + 1).Append(" of ").Append(framesPerInference)
-                      .Append(", ").Append(m_Core.LayersPerFrame).Append(" of ").Append(m_Slot.ActiveLayerCount).Append(" layers a frame");
+                      .Append(", ").Append(m_Core.LayersLastFrame).Append(" of ").Append(m_Slot.ActiveLayerCount)
+                      .Append(m_Slot.ActiveLayerCosts != null ? " layers this frame (spread by convolution cost)"
+                                                              : " layers this frame (an equal count a frame)");
                     if (!reprojectWithMotionVectors)
                         sb.Append(", last result shown as it is");
                     else if (m_Core.Reprojected)

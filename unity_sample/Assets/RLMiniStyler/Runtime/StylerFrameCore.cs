@@ -28,12 +28,16 @@ namespace RLMiniStyler.Sample
         bool m_ReprojectionLoaded;
 
         IEnumerator m_Pending;
+        int m_LayersDone;   // layers of the pending inference scheduled so far
 
         public int FrameWidth { get; private set; }
         public int FrameHeight { get; private set; }
         public int NetWidth { get; private set; }
         public int NetHeight { get; private set; }
+        /// <summary>The equal share of layers a frame (used when the model's layer costs are unknown).</summary>
         public int LayersPerFrame { get; private set; }
+        /// <summary>Layers the last frame scheduled (by cost or the equal share).</summary>
+        public int LayersLastFrame { get; private set; }
         public bool HasResult { get; private set; }
         /// <summary>Frames since the inference in flight was captured (0 on its capture frame).</summary>
         public int FramesIntoInference { get; private set; }
@@ -124,6 +128,7 @@ namespace RLMiniStyler.Sample
                 // +1: the enumerator reports the end one MoveNext after the last layer
                 LayersPerFrame = Mathf.Max(1, Mathf.CeilToInt((slot.ActiveLayerCount + 1) / (float)framesPerInference));
                 FramesIntoInference = 0;
+                m_LayersDone = 0;
                 captured = true;
             }
             else
@@ -132,10 +137,17 @@ namespace RLMiniStyler.Sample
                 FramesIntoInference++;
             }
             var completed = false;
-            for (var i = 0; i < LayersPerFrame; i++)
+            var budget = LayerSpread.LayersThisFrame(slot.ActiveLayerCosts, m_LayersDone, FramesIntoInference,
+                                                     framesPerInference, LayersPerFrame);
+            LayersLastFrame = 0;
+            for (var i = 0; i < budget; i++)
             {
                 if (m_Pending.MoveNext())
+                {
+                    m_LayersDone++;
+                    LayersLastFrame++;
                     continue;
+                }
                 m_Pending = null;
                 cmd.RenderToTexture(slot.Output(), m_OutputRT);
                 HasResult = true;

@@ -50,6 +50,7 @@ namespace RLMiniStyler.Sample
         // Workers by the step they stop at: 0 = the model as exported (all K steps), t = trimmed to step t.
         readonly Dictionary<int, Worker> m_Workers = new Dictionary<int, Worker>();
         readonly Dictionary<int, int> m_LayerCounts = new Dictionary<int, int>();
+        readonly Dictionary<int, float[]> m_LayerCosts = new Dictionary<int, float[]>();   // cumulative, or null
 
         Worker m_Encoder;
         Tensor[] m_StyleCode;                   // split: the encoder's outputs, copied into tensors we own
@@ -123,6 +124,16 @@ namespace RLMiniStyler.Sample
             {
                 int n;
                 return m_LayerCounts.TryGetValue(m_ActiveKey, out n) ? n : 1;
+            }
+        }
+
+        /// <summary>The active worker's cumulative layer costs (LayerSpread), or null: spread by layer count.</summary>
+        public float[] ActiveLayerCosts
+        {
+            get
+            {
+                float[] costs;
+                return m_LayerCosts.TryGetValue(m_ActiveKey, out costs) ? costs : null;
             }
         }
 
@@ -215,10 +226,15 @@ namespace RLMiniStyler.Sample
                 return 0f;
             }
             var clock = Stopwatch.StartNew();
-            worker = new Worker(key == 0 ? m_Model : TrimmedModel(outputPos), m_Backend);
+            var model = key == 0 ? m_Model : TrimmedModel(outputPos);
+            worker = new Worker(model, m_Backend);
             m_Workers[key] = worker;
             m_Active = worker;
-            m_LayerCounts[key] = WarmUp(content);
+            var layers = WarmUp(content);
+            m_LayerCounts[key] = layers;
+            // the costs follow the schedule only when every layer was one step of ScheduleIterable
+            var costs = LayerSpread.CumulativeCosts(model, meta.conv_macs);
+            m_LayerCosts[key] = costs != null && costs.Length == layers ? costs : null;
             return (float)clock.Elapsed.TotalMilliseconds;
         }
 
@@ -285,6 +301,7 @@ namespace RLMiniStyler.Sample
                 worker.Dispose();
             m_Workers.Clear();
             m_LayerCounts.Clear();
+            m_LayerCosts.Clear();
             if (m_Encoder != null)
                 m_Encoder.Dispose();
             m_Encoder = null;
