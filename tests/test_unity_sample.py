@@ -292,6 +292,9 @@ def test_project_files():
     assert ": ScriptableRendererFeature" in sources and "AddUnsafePass" in sources
     assert "ConfigureInput(" in sources and "ScriptableRenderPassInput.Motion" in sources
     assert "DepthTextureMode.MotionVectors" in sources
+    # camera textures set by a command buffer are bound by name and read when the dispatch runs, never
+    # read back on the CPU while recording (that gives last frame's texture or none)
+    assert "GetGlobalTexture" not in sources and "SetTextureFromGlobal(" in sources
     assert "#if RLMINISTYLER_SENTIS_2_1" in sources and "using Unity.InferenceEngine;" in sources
     # no hard-coded tensor names: the C# takes them from the sidecar
     for name in ('"content"', '"stylized"', '"style_f1_mean"', '"step_1"'):
