@@ -534,6 +534,38 @@ def test_a_dead_worker_fails_every_call_at_once(browser, served):
     assert page.evaluate("rlministyler.status().ready") is False
 
 
+# --- the webcam tool ------------------------------------------------------------------------------
+def test_record_clean_view_and_kept_styles(camera_browser, served, tmp_path):
+    page = open_page(camera_browser, served, "?backend=wasm&source=camera&scale=0.25")
+    page.wait_for("rlministyler.status().frames >= 2 || rlministyler.status().error", 90)
+    assert page.evaluate("rlministyler.status().error") is None
+    recorded = page.evaluate("""(async () => {
+      await rlministyler.record();
+      const n = rlministyler.status().frames;
+      while (rlministyler.status().frames < n + 3) await new Promise((r) => setTimeout(r, 100));
+      const blob = await rlministyler.record();
+      return [blob.size, blob.type];
+    })()""", timeout=120)
+    assert recorded[0] > 1000 and recorded[1] in ("video/webm", "video/mp4"), recorded
+    page.evaluate("rlministyler.cleanView(true)")
+    layout = page.evaluate("""[getComputedStyle(document.getElementById('controls')).display,
+      document.getElementById('view').getBoundingClientRect().width, innerWidth]""")
+    assert layout[0] == "none" and layout[1] == layout[2], layout  # only the picture, window-wide
+    page.evaluate("rlministyler.cleanView(false)")
+    # an uploaded style is kept in the browser and is back after a reload
+    from rlministyler.benchmarks.web_speed import generated_style
+
+    cv2.imwrite(str(tmp_path / "glass.png"), generated_style(300))
+    page.set_files("#style-upload", [tmp_path / "glass.png"])
+    page.wait_for("rlministyler.status().style === 'glass.png' || rlministyler.status().error", 60)
+    page.goto(served + "?backend=wasm")
+    page.wait_for("window.rlministyler && rlministyler.status().ready", 90)
+    names = page.evaluate("[...document.getElementById('style').options].map((o) => o.text)")
+    assert names == ["adain_la_muse.jpg", "glass.png"], names
+    page.evaluate("rlministyler.setStyle('glass.png'); document.getElementById('style-forget').click(); true")
+    page.wait_for("document.getElementById('style').options.length === 1", 10)
+
+
 # --- WebGPU on a software adapter ------------------------------------------------------------------
 @pytest.fixture(scope="module")
 def gpu_browser():
