@@ -274,7 +274,7 @@ def screenshot(model: Path, video: Path, dest: Path, step: int = 3) -> Path:
                            "--use-fake-ui-for-media-stream"]) as browser:
                 page = _open(browser, url_of(server), f"?backend=wasm&source=camera&step={step}")
                 page.wait_for("rlministyler.status().frames >= 8", 300)
-                page.screenshot(dest, width=1000, height=470)
+                page.screenshot(dest, width=1200, height=600)
         finally:
             server.shutdown()
     return dest
