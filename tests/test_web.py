@@ -238,6 +238,8 @@ def test_full_and_baked_parity(browser, models, style_path, data_dir, tmp_path, 
     try:
         page = open_page(browser, url_of(server))
         assert page.evaluate("rlministyler.status().error") is None
+        shown = page.evaluate("getComputedStyle(document.getElementById('style-box')).display")
+        assert (shown == "none") == (key == "baked1"), shown  # no style picker for a baked style
         stylizer = Stylizer(models[key], "cpu")
         if key == "full1":
             stylizer.set_style(style_path)
