@@ -664,7 +664,24 @@ def test_webgpu_failing_at_run_time_falls_back(gpu_browser, models, style_path, 
         status = page.evaluate("rlministyler.status()")
         assert status["provider"] == "wasm" and status["error"] is None, status
         assert status["notice"].startswith("WebGPU failed (") and "f16" in status["notice"], status
-        assert status["sessions"] == 2, status  # the WebAssembly step and encoder; no WebGPU session left
+        assert status["sessions"] == 2 and status["released"] == 1, status  # the encoder made for WebGPU
         assert diff.max() <= 2, diff.max()
     finally:
         server.shutdown()
+
+
+def test_a_lost_gpu_device_moves_the_page_to_webassembly(gpu_browser, served, models, style_path, data_dir):
+    page = open_gpu_page(gpu_browser, served, "?backend=auto")
+    stylizer = Stylizer(models["all3"], "cpu")
+    stylizer.set_style(style_path)
+    stylizer.step = 1
+    rgb = content_rgb(data_dir, "adain_sailboat.jpg", (36, 28))
+    stylize_in_page(page, rgb, 1)
+    assert page.evaluate("rlministyler.status().provider") == "webgpu"
+    page.worker_evaluate("self.gpuDevice.destroy(); 1")  # as a driver reset or a removed GPU does
+    diff = np.abs(stylize_in_page(page, rgb, 1).astype(int) - stylizer.stylize(rgb).astype(int))
+    status = page.evaluate("rlministyler.status()")
+    assert status["provider"] == "wasm" and status["error"] is None, status
+    assert "the GPU device was lost" in status["notice"], status
+    assert status["released"] == 2, status  # the WebGPU session and the encoder, released
+    assert diff.max() <= 2, diff.max()

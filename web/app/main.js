@@ -113,6 +113,7 @@ async function runNetwork(input, step, style) {
   state.placement = res.placement || {};
   state.sessions = res.sessions;
   state.capture = res.capture ?? null;
+  state.released = res.released;
   if (res.provider !== state.backend) {
     state.backend = res.provider;
     state.threads = res.threads;
@@ -364,7 +365,7 @@ window.rlministyler = {
     step: state.step, style: state.styleNames.get(state.style) ?? null, error: state.error, ready: state.ready,
     notice: state.notice, inferMs: state.inferMs, source: state.source?.kind ?? null,
     steps: state.manifest?.model.steps ?? [], scale: state.scale, placement: state.placement,
-    sessions: state.sessions, capture: state.capture, secure: window.isSecureContext, isolated: window.crossOriginIsolated === true,
+    sessions: state.sessions, released: state.released, capture: state.capture, secure: window.isSecureContext, isolated: window.crossOriginIsolated === true,
   }),
   stylize: stylizeImage,
   setStep,

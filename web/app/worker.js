@@ -27,6 +27,7 @@ let device = null; // WebGPU: the device onnxruntime and the frame shaders share
 let lostReason = null;
 let captureWorks = null; // whether onnxruntime ran a session with graph capture (null: not tried)
 let gpuError = null; // the last error WebGPU reported outside any call (uncapturederror)
+let released = 0; // sessions released so far (a fallback releases every one it leaves)
 let frames = null; // GpuFrames
 let note = null; // why the worker is not on the backend asked for; sent with the next answer
 const models = new Map(); // file -> its bytes
@@ -121,6 +122,7 @@ async function openWebgpu(adapter) {
   const requiredLimits = Object.fromEntries(wanted.map((k) => [k, adapter.limits[k]]));
   device = await adapter.requestDevice({ requiredFeatures: features, requiredLimits });
   ort.env.webgpu.device = device;
+  self.gpuDevice = device; // for diagnosis from the DevTools (and the lost-device test)
   lostReason = null;
   const mine = device;
   device.lost.then((info) => { if (device === mine) lostReason = info.message || info.reason || 'lost'; });
@@ -175,7 +177,7 @@ function info() {
   const answer = {
     provider: backend, threads: ort.env.wasm.numThreads, isolated: self.crossOriginIsolated === true,
     version: ort.env.versions?.web || manifest.ort.version, note, sessions: sessions.size + (encoder ? 1 : 0),
-    placement, capture: backend === 'webgpu' ? captureWorks : null,
+    placement, capture: backend === 'webgpu' ? captureWorks : null, released,
   };
   note = null;
   return answer;
@@ -263,6 +265,7 @@ async function gpuSession(step, pw, ph) {
 }
 
 async function closeSession(entry) {
+  released += 1;
   if (!entry.session) return entry.release().catch(() => {}); // a WebAssembly session
   await entry.session.release().catch(() => {});
   for (const buffer of [entry.input, entry.output, ...entry.styleBuffers.values()]) buffer.destroy();
