@@ -74,8 +74,12 @@ def run(args: argparse.Namespace) -> int:
         raise UserError(f"no video for the temporal and web suites: pass --video FILE "
                         f"(looked in {data / 'video'})")
     out = Path(args.output)
-    from rlministyler.safety import make_output_folder
+    from rlministyler.safety import check_folder_output, make_output_folder, refuse_overlap
 
+    refuse_overlap([("-o", out), ("--models", args.models)],
+                   [("--data", data), ("--video", video), ("--checkpoint", args.checkpoint)])
+    if args.models:
+        check_folder_output(args.models, "--models")
     make_output_folder(out)
     settings = QUICK_SETTINGS if args.quick else FULL_SETTINGS
     budget = QUICK if args.quick else FULL
@@ -271,7 +275,7 @@ examples:
 
 def add_parsers(sub: argparse._SubParsersAction) -> None:
     """Register ``bench`` on the main parser's subcommands."""
-    from rlministyler.argtypes import non_negative
+    from rlministyler.argtypes import thread_count
 
     b = sub.add_parser(
         "bench", help="benchmark speed, quality per step, flicker and peers; tables and plots",
@@ -286,7 +290,7 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     b.add_argument("--quick", action="store_true", help="a small grid that finishes in about two minutes")
     b.add_argument("--provider", choices=spec.PROVIDERS, default="auto",
                    help="onnxruntime provider for the speed suite (default auto)")
-    b.add_argument("--threads", type=non_negative, default=0, metavar="N",
+    b.add_argument("--threads", type=thread_count, default=0, metavar="N",
                    help="CPU threads for onnxruntime, ours and Magenta alike (default 0: onnxruntime's)")
     b.add_argument("--data", metavar="DIR", help="folder with content/, style/ and video/ "
                    "(default: $RLMINISTYLER_DATA, else ../shared/data)")

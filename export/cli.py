@@ -7,7 +7,7 @@ import argparse
 import textwrap
 from pathlib import Path
 
-from rlministyler.argtypes import non_negative, rewrites, steps_count
+from rlministyler.argtypes import internal_scale, non_negative, rewrites, steps_count
 from rlministyler.errors import UserError
 from rlministyler.spec import MAX_STEPS, SIZE_MULTIPLE, STYLE_SIZE, UNITY_ENGINES, UPSAMPLERS
 
@@ -45,8 +45,10 @@ def run(args: argparse.Namespace) -> int:
 
         check_destination(out)
         check_output_folder(out / SIDECAR)
-    else:
-        check_output_folder(out)
+    else:  # every file the export writes: a regular file or a new path (no half of a split export)
+        for path in (out, out.with_suffix(".json"),
+                     *((out.with_name(f"{out.stem}_style{out.suffix}"),) if args.variant == "split" else ())):
+            check_output_folder(path)
     opts = options_from_args(args)
     if opts.size is not None:
         check_export_size(*opts.size)
@@ -86,6 +88,9 @@ examples:
 
 
 def _run_check_unity(args: argparse.Namespace) -> int:
+    from rlministyler.limits import check_regular_file
+
+    check_regular_file(args.model, "model")  # a FIFO would be waited on forever
     from .unity_check import run as check
 
     return check(args)
@@ -129,7 +134,7 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     e.add_argument("--verify", nargs=2, metavar=("CONTENT", "STYLE"),
                    help="real image pair to verify on (default: --style and a synthetic content)")
     e.add_argument("--no-verify", action="store_true", help="skip the onnxruntime-vs-PyTorch check")
-    e.add_argument("--internal-scale", type=float, default=1.0, metavar="F",
+    e.add_argument("--internal-scale", type=internal_scale, default=1.0, metavar="F",
                    help="run the steps inside the graph at F of each side (1/N: 0.5, 0.25) and "
                         "upsample there; same inputs and outputs (default 1)")
     e.add_argument("--upsample", choices=UPSAMPLERS, default=None,

@@ -10,7 +10,17 @@ from pathlib import Path
 from rlministyler.training.weights import resolve_model  # torch-free
 
 from rlministyler.errors import UserError
-from rlministyler.spec import MIN_SIZE, REWRITES, SIZE_MULTIPLE, STYLE_SIZE, UPSAMPLERS, parse_hxw, step_error
+from rlministyler.spec import (
+    MIN_SIZE,
+    REWRITES,
+    SIZE_MULTIPLE,
+    STYLE_SIZE,
+    UPSAMPLERS,
+    internal_scale_error,
+    internal_scale_factor,
+    parse_hxw,
+    step_error,
+)
 
 from . import triton  # its path helpers import no onnx
 from .targets import PRECISIONS, TARGETS, VARIANTS, Target, Variant
@@ -79,9 +89,9 @@ def parse_size(text: str) -> tuple[int, int]:
 
 def scale_factor(internal_scale: float) -> int:
     """The whole downsampling factor N of ``internal_scale`` = 1/N (0.5 -> 2, 0.25 -> 4)."""
-    factor = round(1 / internal_scale) if 0 < internal_scale <= 1 else 0
-    if factor < 1 or abs(factor * internal_scale - 1) > 1e-6:
-        raise UserError(f"--internal-scale must be 1/N for a whole N (0.5, 0.25, ...), got {internal_scale}")
+    factor = internal_scale_factor(internal_scale)
+    if factor is None:
+        raise UserError(internal_scale_error(internal_scale))
     return factor
 
 

@@ -111,6 +111,18 @@ def thread_count(text: str) -> int:
         raise argparse.ArgumentTypeError(str(exc).replace("--threads ", "")) from None
 
 
+def internal_scale(text: str) -> float:
+    """An export's in-graph scale: 1/N for a whole N (1, 0.5, 0.25), finite."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+    problem = spec.internal_scale_error(value)
+    if problem:
+        raise argparse.ArgumentTypeError(problem.replace("--internal-scale ", ""))
+    return value
+
+
 def image_side(text: str) -> int:
     """A size in pixels (0 keeps the image as it is), at most limits.MAX_SIZE."""
     from .limits import MAX_SIZE

@@ -4,10 +4,11 @@
 from __future__ import annotations
 
 import argparse
+import errno
 import sys
 from collections.abc import Callable, Sequence
 
-from . import __version__
+from . import __version__, streams
 from .argtypes import Parser
 from .errors import UserError
 
@@ -76,25 +77,62 @@ def missing_extra(command: str, exc: ModuleNotFoundError) -> str | None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """The command, with one guarded stdout (:mod:`rlministyler.streams`): a closed pipe or a full
+    device on stdout never stops the work nor ends in a traceback; the exit code is then 2."""
+    guard = streams.install()
+    name = ["rlministyler"]  # "rlministyler COMMAND" once the arguments are parsed
+    try:
+        code = _main(argv, name)
+    except SystemExit as exc:  # argparse: --help, --version and usage errors
+        if _stdout_lost(guard, name[0]) and not exc.code:
+            exc.code = 2
+        raise
+    except BaseException:
+        streams.uninstall(guard)
+        raise
+    lost = _stdout_lost(guard, name[0])
+    return 2 if lost and code == 0 else code
+
+
+def _stdout_lost(guard: streams.GuardedStdout | None, prog: str) -> bool:
+    """Flush stdout and put it back; whether a write failed (said in one line unless the reader
+    just closed the pipe)."""
+    streams.uninstall(guard)
+    if guard is None or guard.failure is None:
+        return False
+    if guard.problem:
+        print(f"{prog}: error: cannot write to standard output: {guard.problem}", file=sys.stderr)
+    return True
+
+
+def _main(argv: Sequence[str] | None, name: list[str]) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     func: Callable[[argparse.Namespace], int] | None = getattr(args, "func", None)
     if func is None:
         parser.print_help()
         return 2
+    name[0] = f"rlministyler {args.command}"
     try:
         return func(args)
     except UserError as exc:
-        print(f"rlministyler {args.command}: error: {exc}", file=sys.stderr)
+        print(f"{name[0]}: error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
-        print(f"rlministyler {args.command}: interrupted", file=sys.stderr)
+        print(f"{name[0]}: interrupted", file=sys.stderr)
         return 130
     except ModuleNotFoundError as exc:
         message = missing_extra(args.command, exc)
         if message is None:
             raise
-        print(f"rlministyler {args.command}: error: {message}", file=sys.stderr)
+        print(f"{name[0]}: error: {message}", file=sys.stderr)
+        return 2
+    except OSError as exc:  # the last guard of the name limits checked up front (safety.check_name)
+        if exc.errno != errno.ENAMETOOLONG:
+            raise
+        shown = str(exc.filename or "")
+        shown = shown if len(shown) <= 80 else f"{shown[:36]}...{shown[-36:]}"
+        print(f"{name[0]}: error: file name too long: {shown}", file=sys.stderr)
         return 2
 
 

@@ -19,19 +19,19 @@ import cv2
 import numpy as np
 
 from .errors import UserError
-from .limits import check_image_header, check_regular_file
+from .limits import check_image_header, check_regular_file, check_replaceable
 
-READ_EXTENSIONS = (".png", ".jpg", ".jpeg", ".webp", ".bmp")
+READ_EXTENSIONS = (".png", ".jpg", ".jpeg", ".webp", ".bmp", ".tif", ".tiff")
 WRITE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".webp", ".bmp")
 
 
 def read_image(path: str | os.PathLike) -> np.ndarray:
-    """Read PNG/JPEG/WebP/BMP (8 or 16 bit, grey, RGB or RGBA; EXIF orientation applied)."""
+    """Read PNG/JPEG/WebP/BMP/TIFF (8 or 16 bit, grey, RGB or RGBA; EXIF orientation applied)."""
     data = read_bytes(path)
     path = Path(path)
     bgr = _decode(data) if data.size else None
     if bgr is None:
-        raise UserError(f"not a readable image (PNG, JPEG, WebP or BMP): {path}")
+        raise UserError(f"not a readable image (PNG, JPEG, WebP, BMP or TIFF): {path}")
     scale = 65535.0 if bgr.dtype == np.uint16 else 255.0
     rgb = cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB).astype(np.float32)
     if bgr.dtype == np.float32:  # 32-bit float images are taken as already in [0, 1]
@@ -114,6 +114,7 @@ def write_bgr(path: Path, bgr: np.ndarray, quality: int = 95) -> Path:
     params = [cv2.IMWRITE_JPEG_QUALITY, quality] if ext in (".jpg", ".jpeg") else []
     if ext == ".webp":
         params = [cv2.IMWRITE_WEBP_QUALITY, 101]  # lossless
+    check_replaceable(path)  # a FIFO or a device at the target is never renamed over
     ok, encoded = cv2.imencode(ext, bgr, params)
     if not ok:
         raise UserError(f"could not encode {path}")

@@ -14,12 +14,12 @@ import struct
 from pathlib import Path
 
 from .errors import UserError
+from .spec import MAX_THREADS
 
 DEFAULT_MAX_PIXELS = 100_000_000
 MAX_SIDE = 32768  # the largest side any image may claim (OpenCV's own decoders refuse beyond)
 MAX_EXPORT_SIDE = 8192  # a fixed export size: the graph is traced at that size, memory grows with it
 MAX_EXPORT_PIXELS = 16_777_216  # 4096x4096
-MAX_THREADS = 1024
 MAX_FPS = 1000.0
 MAX_SIZE = 16384  # --size: shorter side to scale to
 
@@ -38,6 +38,20 @@ def max_pixels() -> int:
     return int(value)
 
 
+def file_kind(mode: int) -> str:
+    """What a file of ``mode`` is, in words: ``a file``, ``a directory``, ``a FIFO (named pipe)``,
+    ``a device``, ``a socket``."""
+    if stat.S_ISREG(mode):
+        return "a file"
+    if stat.S_ISDIR(mode):
+        return "a directory"
+    if stat.S_ISFIFO(mode):
+        return "a FIFO (named pipe)"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    return "a socket" if stat.S_ISSOCK(mode) else "not a regular file"
+
+
 def check_regular_file(path: str | os.PathLike, what: str = "input") -> Path:
     """Refuse FIFOs, devices, sockets and directories as input files (they can block forever)."""
     path = Path(path)
@@ -50,15 +64,26 @@ def check_regular_file(path: str | os.PathLike, what: str = "input") -> Path:
     if stat.S_ISDIR(mode):
         raise UserError(f"{what} {path} is a directory, not a file")
     if not stat.S_ISREG(mode):
-        kind = "a FIFO (named pipe)" if stat.S_ISFIFO(mode) else \
-            "a device" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode) else \
-            "a socket" if stat.S_ISSOCK(mode) else "not a regular file"
-        raise UserError(f"{what} {path} is {kind}: give a regular file")
+        raise UserError(f"{what} {path} is {file_kind(mode)}: give a regular file")
     return path
 
 
+def check_replaceable(path: str | os.PathLike, what: str = "-o") -> None:
+    """An output may replace only a regular file: a FIFO, a device or a socket at ``path`` is
+    refused (renaming over it would destroy it), and so is a directory."""
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:  # a new path (or one whose folder is checked where it is made)
+        return
+    if stat.S_ISDIR(mode):
+        raise UserError(f"cannot write {what} {path}: it is a directory")
+    if not stat.S_ISREG(mode):
+        raise UserError(f"{what} {path} is {file_kind(mode)}, not a regular file: choose another output")
+
+
 def image_size(head: bytes) -> tuple[int, int] | None:
-    """(width, height) from the first bytes of a PNG, JPEG, WebP or BMP; None if not recognised."""
+    """(width, height) from the first bytes of a PNG, JPEG, WebP or BMP; None if not recognised
+    (a TIFF: :func:`tiff_size`)."""
     if head[:8] == b"\x89PNG\r\n\x1a\n" and len(head) >= 24:
         w, h = struct.unpack(">II", head[16:24])
         return w, h
@@ -101,9 +126,30 @@ def image_size(head: bytes) -> tuple[int, int] | None:
     return None
 
 
+def tiff_size(data: bytes | memoryview) -> tuple[int, int] | None:
+    """(width, height) from a TIFF's first image directory (wherever in the file it is); None if
+    ``data`` is not a TIFF or the directory cannot be read."""
+    head = bytes(data[:8])
+    if len(head) < 8 or head[:4] not in (b"II*\0", b"MM\0*"):
+        return None
+    order = "<" if head[:2] == b"II" else ">"
+    offset = struct.unpack(order + "I", head[4:8])[0]
+    count = bytes(data[offset:offset + 2])
+    if len(count) < 2:
+        return None
+    table = bytes(data[offset + 2:offset + 2 + 12 * struct.unpack(order + "H", count)[0]])
+    found = {}
+    for i in range(len(table) // 12):
+        tag, kind = struct.unpack(order + "HH", table[12 * i:12 * i + 4])
+        if tag in (256, 257) and kind in (3, 4):  # ImageWidth, ImageLength as SHORT or LONG
+            found[tag] = struct.unpack(order + ("H" if kind == 3 else "I"),
+                                       table[12 * i + 8:12 * i + (10 if kind == 3 else 12)])[0]
+    return (found[256], found[257]) if len(found) == 2 else None
+
+
 def check_image_header(path: Path, data: bytes | memoryview) -> None:
     """Refuse an image whose header claims more pixels than the cap, before it is decoded."""
-    size = image_size(bytes(data[:1 << 16]))
+    size = image_size(bytes(data[:1 << 16])) or tiff_size(data)
     if size is None:
         return
     w, h = size

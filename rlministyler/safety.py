@@ -1,8 +1,10 @@
 """Outputs never destroy inputs, and names are literal.
 
-``refuse_overlap`` is called by every command before any work: an output that resolves (through
-symbolic links, ``..`` or a hard link) to an input file, or lies inside an input directory, is
-refused in one line.
+``refuse_overlap`` is the one check of a command's paths, called by every command before any work:
+every name fits the file system's limits (an output's with room for its temporary name), an
+output is a regular file, a folder or a new path (never a FIFO, a device or a socket), no two
+outputs are one file, and an output that resolves (through symbolic links, ``..`` or a hard link)
+to an input file, or lies inside an input directory, is refused; each in one line.
 
 Name rule: a name is a printf pattern only when it holds a real integer conversion (``%d``,
 ``%04d``, ``%5d``); ``%%`` stands for one literal ``%``. Any other ``%`` (``50%off.png``,
@@ -16,7 +18,9 @@ import re
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
+from . import spec
 from .errors import UserError
+from .limits import check_replaceable
 
 _CONVERSION = re.compile(r"%%|%0?\d*d")
 
@@ -64,15 +68,72 @@ def _inside(child: Path, folder: Path) -> bool:
         return False
 
 
+def _shown(path: str) -> str:
+    """A path short enough for a one-line message."""
+    return path if len(path) <= 80 else f"{path[:36]}...{path[-36:]}"
+
+
+def name_limits(path: str | os.PathLike) -> tuple[int, int]:
+    """(longest name, longest path) in bytes on the file system ``path`` is or would be on."""
+    probe = os.path.dirname(os.path.abspath(os.fspath(path)))
+    while not os.path.isdir(probe) and probe != os.path.dirname(probe):
+        probe = os.path.dirname(probe)
+    try:
+        return os.pathconf(probe, "PC_NAME_MAX"), os.pathconf(probe, "PC_PATH_MAX")
+    except (OSError, ValueError):
+        return 255, 4096
+
+
+def check_name(role: str, path: str | os.PathLike, reserve: int = 0) -> None:
+    """Refuse a name longer than the file system takes, up front: each part of ``path`` fits the
+    name limit (its last part with ``reserve`` bytes to spare, for the temporary name an output is
+    written through) and the whole fits the path limit."""
+    text = os.fspath(path)
+    full = os.path.abspath(text)
+    name_max, path_max = name_limits(full)
+    parts = Path(full).parts[1:]
+    for i, part in enumerate(parts):
+        spare = reserve if i == len(parts) - 1 else 0
+        size = len(os.fsencode(part))
+        if size + spare > name_max:
+            raise UserError(f"{role} {_shown(text)}: file name too long ({size} bytes; at most "
+                            f"{name_max - spare} here)")
+    if len(os.fsencode(full)) + reserve >= path_max:
+        raise UserError(f"{role} {_shown(text)}: path too long ({len(os.fsencode(full))} bytes; at most "
+                        f"{path_max - 1 - reserve} here)")
+
+
+def _refuse_same_outputs(outputs: list[tuple[str, str]]) -> None:
+    """No two outputs of one call are one file (the second would replace the first)."""
+    for i, (role, out) in enumerate(outputs):
+        for other_role, other in outputs[:i]:
+            if _real(literal(out)) == _real(literal(other)) or _same(Path(out), Path(other)):
+                raise UserError(f"{other_role} {_shown(other)} and {role} {_shown(out)} are the same file: "
+                                f"give each output its own path")
+
+
 def refuse_overlap(outputs: Iterable[tuple[str, str | os.PathLike | None]],
                    inputs: Iterable[tuple[str, str | os.PathLike | None]]) -> None:
-    """Refuse, in one line, an output that would replace or write into an input.
+    """The paths of one command, checked before any work; one line for the first problem.
+
+    Every name fits the file system (:func:`check_name`); an output is a regular file, a folder or
+    a new path, never a FIFO, a device or a socket; no two outputs are one file; and no output
+    would replace or write into an input.
 
     ``outputs`` and ``inputs`` are ``(role, path)`` pairs (role: ``"-o"``, ``"content"``,
     ``"--style"``, ...). A pattern (``%04d``) output is checked by its folder against input files
     and folders, and by its name against the input pattern's frames. ``None`` inputs are skipped.
     """
+    outputs = [(role, os.fspath(p)) for role, p in outputs if p is not None and os.fspath(p) != ""]
     ins = [(role, os.fspath(p)) for role, p in inputs if p is not None and str(p) != ""]
+    for role, inp in ins:
+        if not inp.startswith("camera:"):
+            check_name(role, inp)
+    for role, out in outputs:
+        check_name(role, out, spec.TEMP_NAME_EXTRA)
+        if not os.path.isdir(out):  # a folder output is checked by the form of -o
+            check_replaceable(literal(out), role)
+    _refuse_same_outputs(outputs)
     for out_role, out in outputs:
         if out is None or os.fspath(out) == "":
             continue
@@ -141,6 +202,7 @@ def write_text(path: str | os.PathLike, text: str, what: str = "file") -> Path:
     """Write a small text file through a unique temporary file and an atomic rename; one-line
     errors (a missing folder, no permission, a full disk) naming the path."""
     path = Path(path)
+    check_replaceable(path, what)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
         with open(tmp, "w", encoding="utf-8") as f:
@@ -163,6 +225,8 @@ def write_text(path: str | os.PathLike, text: str, what: str = "file") -> Path:
 def write_all(writers: dict[Path, Callable[[Path], None]]) -> None:
     """Write several files as one: each through a unique temporary file, then all renamed; if any
     write fails none of the targets is touched and no temporary file is left behind."""
+    for path in writers:  # every target first: a folder or a FIFO found late would leave half the files
+        check_replaceable(path, "output")
     tmps: dict[Path, Path] = {}
     current = None
     try:
@@ -194,6 +258,19 @@ def make_output_folder(folder: Path, role: str = "-o") -> Path:
     if not os.access(folder, os.W_OK):
         raise UserError(f"cannot write into {role} {folder}: not writable")
     return folder
+
+
+def check_folder_output(folder: str | os.PathLike, role: str) -> None:
+    """Before any work, creating nothing: ``folder`` is a folder, or can be made where the first
+    existing part of its path is a writable folder (not a file)."""
+    folder = Path(folder)
+    probe = folder
+    while not probe.exists() and probe != probe.parent:
+        probe = probe.parent
+    if not probe.is_dir():
+        raise UserError(f"cannot use {role} {folder}: {probe} is a file, not a folder")
+    if not os.access(probe, os.W_OK | os.X_OK):
+        raise UserError(f"cannot use {role} {folder}: {probe} is not writable")
 
 
 def check_output_folder(path: str | os.PathLike, role: str = "-o") -> None:

@@ -6,6 +6,8 @@ it and type none of these values again. Each ``*_error`` function is the one wor
 
 from __future__ import annotations
 
+import math
+
 # --- steps ------------------------------------------------------------------------------------
 MAX_STEPS = 64  # the longest sequence a model is unrolled or run for
 DEFAULT_STEP = 5  # `stylize` without --steps
@@ -16,7 +18,12 @@ SIZE_MULTIPLE = 4  # two stride-2 stages and two x2 upsamplings
 MIN_SIZE = 8  # a reflect-padded 3x3 conv at 1/4 resolution needs at least 2 pixels
 STYLE_SIZE = 256  # the style's shorter side when it is encoded (export, run, web, the page)
 
+# --- resources --------------------------------------------------------------------------------
+MAX_THREADS = 1024  # --threads, whatever the machine (limits.check_threads: also a few per core)
+TEMP_NAME_EXTRA = 24  # bytes a temporary name adds to an output's name (.NAME.PID.partial)
+
 # --- the runtime's network scale (`run --scale`) ---------------------------------------------
+MAX_INTERNAL_FACTOR = 16  # `export --internal-scale` 1/N: N at most this
 MIN_SCALE = 0.05
 MAX_SCALE = 1.0
 
@@ -41,6 +48,23 @@ def scale_error(scale: float) -> str | None:
     """Why ``scale`` is not a usable network scale (None when it is)."""
     if not MIN_SCALE <= scale <= MAX_SCALE:
         return f"--scale must be between {MIN_SCALE:g} and {MAX_SCALE:g}, got {scale}"
+    return None
+
+
+def internal_scale_factor(value: float) -> int | None:
+    """The whole N of an export's ``--internal-scale`` 1/N (0.5 -> 2), or None when ``value`` is
+    not 1/N for a whole N (0, negative, above 1, not finite, 0.3)."""
+    if not math.isfinite(value) or not 1 / MAX_INTERNAL_FACTOR <= value <= 1:
+        return None
+    factor = round(1 / value)
+    return factor if abs(factor * value - 1) <= 1e-6 else None
+
+
+def internal_scale_error(value: float) -> str | None:
+    """Why ``value`` is not a usable ``--internal-scale`` (None when it is)."""
+    if internal_scale_factor(value) is None:
+        return (f"--internal-scale must be 1/N for a whole N up to {MAX_INTERNAL_FACTOR} (1, 0.5, 0.25, "
+                f"...), got {value:g}")
     return None
 
 

@@ -99,7 +99,7 @@ def _finish(report: PlayReport, args: argparse.Namespace, sink) -> int:
               + (" ..." if len(report.skipped) > 5 else ""))
     if report.ended_early:
         print("warning: the video ended before its stated frame count (a truncated or damaged file?)")
-    if sink is not None:
+    if sink is not None and report.written:
         print(f"wrote {report.written} frame(s) to {sink.target}")
     if args.stats_json:
         data = {"summary": report.stats.summary(), "written": report.written, "dropped": report.dropped,
@@ -108,8 +108,11 @@ def _finish(report: PlayReport, args: argparse.Namespace, sink) -> int:
             data["pacing"] = report.pacing
         from rlministyler.safety import write_text
         write_text(args.stats_json, json.dumps(data, indent=2) + "\n", "--stats-json")
+    kept = f"the {report.written} frame(s) done were kept" if report.written else "nothing was written"
     if report.error:
-        raise UserError(f"stopped at {report.error}; the {report.written} frame(s) done were kept")
+        raise UserError(f"stopped at {report.error}; {kept}")
+    if sink is not None and not report.written and not report.interrupted:
+        raise UserError(f"{args.input} gave no frame: nothing was written to {sink.target}")
     if report.interrupted:
         print(f"interrupted: kept the {report.written} frame(s) done", file=sys.stderr)
         return 130

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from rlministyler.contract import METADATA_KEY, ExportMetadata, loads
 from rlministyler.errors import UserError
+from rlministyler.spec import MIN_SIZE, SIZE_MULTIPLE, step_error
 
 __all__ = ["METADATA_KEY", "ModelInfo", "from_session_metadata", "model_info", "read_export_metadata",
            "read_metadata", "read_model_info"]
@@ -59,12 +60,33 @@ def _style_static_size(meta: ExportMetadata) -> tuple[int, int] | None:
     return None
 
 
+def check_consistent(meta: ExportMetadata, path: Path) -> None:
+    """Metadata that agrees with itself: sizes a multiple of the network's, steps in range and one
+    output for each step it claims (the graph is checked against it when it opens)."""
+    again = "export the model again"
+    if meta.size_multiple < 1 or meta.size_multiple % SIZE_MULTIPLE:
+        raise UserError(f"{path}: metadata field 'size_multiple' is {meta.size_multiple}, not a multiple of "
+                        f"{SIZE_MULTIPLE} (the network halves the frame twice): {again}")
+    if meta.min_size < MIN_SIZE:
+        raise UserError(f"{path}: metadata field 'min_size' is {meta.min_size}, below {MIN_SIZE}: {again}")
+    problem = step_error(meta.steps)
+    if problem:
+        raise UserError(f"{path}: metadata field 'steps': {problem}")
+    steps = sorted(o.step for o in meta.outputs)
+    expected = list(range(1, meta.steps + 1)) if meta.all_steps else [meta.steps]
+    if steps != expected:
+        claim = f"steps 1..{meta.steps}" if meta.all_steps else f"step {meta.steps}"
+        raise UserError(f"{path}: its metadata claims {claim} but names outputs for step(s) "
+                        f"{', '.join(map(str, steps)) or 'none'}: {again}")
+
+
 def model_info(meta: dict | ExportMetadata, path: Path) -> ModelInfo:
-    """Check ``meta`` against the contract and pull out what the runtime needs."""
+    """Check ``meta`` against the contract and itself, and pull out what the runtime needs."""
     if not isinstance(meta, ExportMetadata):
         meta = ExportMetadata.from_dict(meta, path)
     if meta.role == "style_encoder":
         raise UserError(f"{path} is the style encoder of a split model: run {meta.files.model} instead")
+    check_consistent(meta, path)
     static = meta.static_size
     if static is not None and len(static) != 2:
         raise UserError(f"{path}: metadata field 'static_size' must be [height, width]")

@@ -10,7 +10,9 @@ import numpy as np
 import onnxruntime as ort
 
 from rlministyler.errors import UserError
+from rlministyler.limits import check_regular_file
 
+from .agreement import check_frame_graph, check_style_encoder
 from .engine import EngineOptions, Style
 from .metadata import ModelInfo, from_session_metadata
 from .providers import choose, make_session, session_options
@@ -72,12 +74,15 @@ class OrtEngine:
         self.choice, self.session = choose(options.provider, str(path), options.device_id, options.threads,
                                            cache)
         self._info = from_session_metadata(self.session.get_modelmeta().custom_metadata_map, path)
+        check_frame_graph(self.session, self._info)
         self.style_session: ort.InferenceSession | None = None
         if self._info.variant == "split":
             encoder = self._info.style_encoder
-            if encoder is None or not encoder.is_file():
+            if encoder is None or not encoder.exists():
                 raise UserError(f"style encoder of the split model not found: {encoder}")
+            check_regular_file(encoder, "style encoder")  # a FIFO would be waited on forever
             self.style_session = make_session(str(encoder), self.choice, session_options(options.threads))
+            check_style_encoder(self.style_session, self._info)
         inputs = {i.name: i for i in self.session.get_inputs()}
         if "content" not in inputs:
             raise UserError(f"{path}: no 'content' input: not a model exported by rlministyler")

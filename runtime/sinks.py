@@ -189,7 +189,8 @@ def _check_folder(folder: Path) -> None:
 
 
 def output_kind(spec: str) -> str:
-    """``sequence``, ``video``, ``image`` or ``directory``, from the form of ``-o``."""
+    """``sequence``, ``video``, ``image`` or ``directory``, from the form of ``-o``; a new name with
+    an extension that is neither an image's nor a video's is refused (not taken for a folder)."""
     path = Path(spec)
     if is_pattern(path.name):
         return "sequence"
@@ -198,7 +199,23 @@ def output_kind(spec: str) -> str:
         return "video"
     if suffix in WRITE_EXTENSIONS and not path.is_dir():
         return "image"
+    if suffix and not path.is_dir() and not spec.endswith(("/", os.sep)):
+        raise UserError(f"-o {spec}: unknown extension {path.suffix}: use an image "
+                        f"({', '.join(WRITE_EXTENSIONS)}), a video ({', '.join(FOURCC)}), a pattern "
+                        f"(out/%04d.png) or a folder (a name without extension, or ending in /)")
     return "directory"
+
+
+def _refuse_shared_names(source: Source, folder: Path, ext: str) -> None:
+    """A folder output names each image after its input: two inputs with one stem (a.png, a.jpg)
+    would write one file."""
+    seen: dict[str, Path] = {}
+    for path in getattr(source, "paths", ()):
+        if path.stem in seen:
+            raise UserError(f"{seen[path.stem].name} and {path.name} would both be written as "
+                            f"{folder / (path.stem + ext)}: rename one, or give a pattern (out/%04d.png) "
+                            f"or a video for -o")
+        seen[path.stem] = path
 
 
 def open_sink(spec: str, source: Source, fps: float | None = None, fourcc: str | None = None) -> Sink:
@@ -225,5 +242,6 @@ def open_sink(spec: str, source: Source, fps: float | None = None, fourcc: str |
                             f"{source.count or 'many'} frames: give a directory, a pattern or a video")
         _check_folder(path.parent if str(path.parent) else Path("."))
         return ImageSink(path)
+    _refuse_shared_names(source, path, ".png")
     _check_folder(path)
     return DirectorySink(path)

@@ -83,7 +83,7 @@ class ImageFiles(Source):
             image = read_bgr(path)
             if image is None:
                 if self.count == 1:
-                    raise UserError(f"not a readable image (PNG, JPEG, WebP or BMP): {path}")
+                    raise UserError(f"not a readable image (PNG, JPEG, WebP, BMP or TIFF): {path}")
                 self.skipped.append(path.name)
                 continue
             yield Frame(i, image, path.stem, i + 1, time.perf_counter())

@@ -93,7 +93,8 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
         description="Stylise one or more content images with a style image, at chosen steps of "
                     "the RLMiniStyler sequence, with the PyTorch model.",
         epilog=STYLIZE_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("content", nargs="+", metavar="CONTENT", help="content image(s): PNG, JPEG, WebP or BMP")
+    p.add_argument("content", nargs="+", metavar="CONTENT",
+                   help="content image(s): PNG, JPEG, WebP, BMP or TIFF")
     p.add_argument("--style", required=True, metavar="STYLE",
                    help="the style image (any painting or texture)")
     p.add_argument("--steps", type=parse_steps, default=[spec.DEFAULT_STEP], metavar="STEPS",

@@ -19,6 +19,7 @@ from pathlib import Path
 from rlministyler.cache import ENV_CACHE as ENV_CACHE  # re-exported for callers of this module
 from rlministyler.cache import cache_root
 from rlministyler.errors import UserError
+from rlministyler.limits import check_regular_file, file_kind
 
 ENV_CHECKPOINT = "RLMINISTYLER_CHECKPOINT"
 ENV_BASE_URL = "RLMINISTYLER_WEIGHTS_URL"
@@ -70,9 +71,10 @@ def resolve_model(model: str) -> Path | None:
     path = Path(model).expanduser()
     if path.is_dir():
         path = path / DISTILLED_FILE
-    if not path.is_file():
+    if not path.exists():
         raise UserError(f"--model {model}: neither official, distilled nor a distilled model file "
                         f"({path} not found)")
+    check_regular_file(path, "--model")  # a FIFO or a device, named as what it is
     return path
 
 
@@ -93,10 +95,15 @@ def resolve_checkpoint_dir(explicit: str | os.PathLike | None = None) -> Path:
     else:
         directory, source = weights_cache_dir(), "the download cache"
     if not directory.is_dir():
-        raise UserError(f"checkpoint directory {directory} (from {source}) does not exist: {HOW_TO_GET}")
-    missing = [w.name for w in OFFICIAL_FILES if not (directory / w.name).is_file()]
+        what = "does not exist"
+        if directory.exists():
+            what = f"is {file_kind(os.stat(directory).st_mode)}, not a folder"
+        raise UserError(f"checkpoint directory {directory} (from {source}) {what}: {HOW_TO_GET}")
+    missing = [w.name for w in OFFICIAL_FILES if not (directory / w.name).exists()]
     if missing:
         raise UserError(f"{' and '.join(missing)} not found in {directory} (from {source}): {HOW_TO_GET}")
+    for w in OFFICIAL_FILES:  # a FIFO or a folder of that name, named as what it is
+        check_regular_file(directory / w.name, f"checkpoint file (from {source})")
     return directory
 
 

@@ -7,13 +7,17 @@ tables below map one to the other, convolution by convolution, so both direction
 from __future__ import annotations
 
 import os
+import pickle
+import re
 import tempfile
+import warnings
 from pathlib import Path
 
 import torch
 from torch import nn
 
 from rlministyler.errors import UserError
+from rlministyler.limits import check_regular_file
 
 from .actor import Actor
 from .builder import Builder
@@ -75,6 +79,10 @@ def load_official(module: nn.Module, state: dict[str, torch.Tensor], table: dict
                   what: str) -> None:
     """Copy an authors'-format state dict into ``module``; a clear error on any mismatch."""
     pairs = _key_pairs(table)
+    foreign = next((key for key in state if not isinstance(key, str)), None)
+    if foreign is not None:
+        raise UserError(f"{what} is not an RLMiniStyler checkpoint: it has a key of type "
+                        f"{type(foreign).__name__} ({str(foreign)[:40]}), where tensor names are expected")
     missing = [theirs for _, theirs in pairs if theirs not in state]
     if missing:
         raise UserError(f"{what} is not an RLMiniStyler {module.__class__.__name__.lower()} "
@@ -92,22 +100,41 @@ def load_official(module: nn.Module, state: dict[str, torch.Tensor], table: dict
             shape = tuple(tensor.shape) if isinstance(tensor, torch.Tensor) else type(tensor).__name__
             raise UserError(f"{what}: tensor {theirs} has shape {shape}, "
                             f"expected {tuple(ours[mine].shape)}")
+        if not tensor.is_floating_point():  # complex or integer weights would be cast silently
+            raise UserError(f"{what}: tensor {theirs} is {str(tensor.dtype).removeprefix('torch.')}, "
+                            f"expected real floating-point weights")
         mapped[mine] = tensor
     module.load_state_dict(mapped, strict=True)
 
 
 def read_state_dict(path: Path) -> dict[str, torch.Tensor]:
     """``torch.load(weights_only=True)`` with one-line errors for missing or corrupt files."""
-    if not path.is_file():
+    if not path.exists():
         raise UserError(f"checkpoint file not found: {path}")
+    check_regular_file(path, "checkpoint")  # a FIFO would be waited on forever
     try:
-        state = torch.load(path, map_location="cpu", weights_only=True)
+        with warnings.catch_warnings():  # the one line is ours, never torch's warning first
+            warnings.simplefilter("ignore")
+            state = torch.load(path, map_location="cpu", weights_only=True)
+    except pickle.UnpicklingError as exc:  # torch's text is many lines of advice: say it in one
+        found = re.search(r"Unsupported global: GLOBAL (\S+)", str(exc))
+        if found:
+            raise UserError(f"checkpoint {path} holds Python objects ({found.group(1)}), not plain tensors: "
+                            f"refused without running them (only weights are read from a checkpoint)"
+                            ) from None
+        raise UserError(f"corrupt or unreadable checkpoint {path}: not the pickled tensors of a checkpoint"
+                        ) from None
     except Exception as exc:  # torch raises many types for truncated or foreign files
-        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise UserError(f"corrupt or unreadable checkpoint {path}: {reason[:200]}") from None
+        raise UserError(f"corrupt or unreadable checkpoint {path}: {_first_line(exc)}") from None
     if not isinstance(state, dict):
         raise UserError(f"checkpoint {path} holds a {type(state).__name__}, not a state dict")
     return state
+
+
+def _first_line(exc: Exception) -> str:
+    """The first line of an exception's text, without terminal escapes, at most 200 characters."""
+    text = re.sub(r"\x1b\[[0-9;]*m", "", str(exc)).strip()
+    return (text.splitlines()[0] if text else type(exc).__name__)[:200]
 
 
 def load_actor(path: Path) -> Actor:

