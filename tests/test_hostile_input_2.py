@@ -500,3 +500,42 @@ def test_an_existing_folder_with_a_dot_is_still_a_folder_output(baked, tmp_path,
     (tmp_path / "out.v2").mkdir()
     assert main(["run", str(model), "-i", str(image), "-o", str(tmp_path / "out.v2"), "-q"]) == 0
     assert (tmp_path / "out.v2" / "a.png").is_file()
+
+
+# --- more of the same mechanisms -----------------------------------------------------------------
+def test_a_fifo_inside_a_folder_output_is_never_renamed_over(baked, tmp_path):
+    """The folder output itself is fine; the image written into it would replace a FIFO."""
+    model, image = baked
+    out = tmp_path / "out"
+    out.mkdir()
+    os.mkfifo(out / "a.png")
+    proc = cli("run", str(model), "-i", str(image), "-o", str(out), "-q", timeout=120)
+    child_one_line(proc, "a.png", "not a regular file")
+    assert stat.S_ISFIFO(os.lstat(out / "a.png").st_mode)
+
+
+def test_a_split_model_whose_style_encoder_is_a_fifo_says_so(split_copy, tmp_path):
+    model, style = split_copy
+    encoder = model.with_name("split2_style.onnx")
+    encoder.unlink()
+    os.mkfifo(encoder)
+    image = png(tmp_path / "a.png")
+    proc = cli("run", str(model), "-i", str(image), "--style", str(style), "-o", str(tmp_path / "o.png"),
+               "-q", timeout=120)
+    child_one_line(proc, "style encoder", "FIFO")
+
+
+def test_a_tiff_claiming_too_many_pixels_is_refused_before_decoding(tmp_path, capsys):
+    import struct
+
+    tiff = tmp_path / "big.tif"
+    entries = [(256, 4, 1, 60000), (257, 4, 1, 60000), (258, 3, 1, 8), (259, 3, 1, 1), (262, 3, 1, 2),
+               (273, 4, 1, 8), (277, 3, 1, 3), (279, 4, 1, 16)]
+    ifd = struct.pack("<H", len(entries)) + b"".join(
+        struct.pack("<HHI", tag, kind, count) + (struct.pack("<HH", value, 0) if kind == 3
+                                                   else struct.pack("<I", value))
+        for tag, kind, count, value in entries) + b"\0\0\0\0"
+    tiff.write_bytes(b"II*\0" + struct.pack("<I", 24) + b"\0" * 16 + ifd)
+    style = png(tmp_path / "s.png")
+    code = main(["stylize", str(tiff), "--style", str(style), "-o", str(tmp_path / "o.png"), "-q"])
+    one_line(capsys, code, "60000x60000")
