@@ -50,8 +50,9 @@ def check_paths(cfg: TrainConfig) -> None:
 
 def run(args: argparse.Namespace) -> int:
     cfg, resume = config_from_args(args)
+    from .trainer import Trainer  # first: without PyTorch, that is the one line to read
+
     check_paths(cfg)
-    from .trainer import Trainer
 
     trainer = Trainer(cfg, resume=resume, quiet=args.quiet)
     try:
