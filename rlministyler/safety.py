@@ -20,7 +20,7 @@ from pathlib import Path
 
 from . import spec
 from .errors import UserError
-from .limits import check_replaceable
+from .limits import check_replaceable, file_kind
 
 _CONVERSION = re.compile(r"%%|%0?\d*d")
 
@@ -268,7 +268,8 @@ def check_folder_output(folder: str | os.PathLike, role: str) -> None:
     while not probe.exists() and probe != probe.parent:
         probe = probe.parent
     if not probe.is_dir():
-        raise UserError(f"cannot use {role} {folder}: {probe} is a file, not a folder")
+        raise UserError(f"cannot use {role} {folder}: {probe} is {file_kind(os.stat(probe).st_mode)}, "
+                        f"not a folder")
     if not os.access(probe, os.W_OK | os.X_OK):
         raise UserError(f"cannot use {role} {folder}: {probe} is not writable")
 
