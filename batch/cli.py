@@ -71,7 +71,10 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from rlministyler.errors import UserError
+    from rlministyler.safety import refuse_overlap
 
+    refuse_overlap([("-o", args.output)], [("MODEL.onnx", args.model), ("--style", args.style),
+                                           *(("INPUT", i) for i in args.inputs if Path(i).exists())])
     model = Path(args.model)
     if not model.is_file():
         raise UserError(f"model not found: {model}")

@@ -153,7 +153,7 @@ def test_a_file_batch_did_not_write_is_never_overwritten(setup, tmp_path):
 
 
 @pytest.mark.parametrize(("case", "needle"), [
-    ("inside", "is inside the input folder"),
+    ("inside", "inside the INPUT input"),
     ("missing", "input not found"),
     ("model", "model not found"),
 ])

@@ -200,6 +200,7 @@ def test_help_does_not_load_torch():
 def test_each_package_registers_its_own_subcommands():
     import argparse
 
+    from rlministyler.batch import cli as batch_cli
     from rlministyler.benchmarks import cli as bench_cli
     from rlministyler.export import cli as export_cli
     from rlministyler.runtime import cli as run_cli
@@ -212,13 +213,13 @@ def test_each_package_registers_its_own_subcommands():
     registered = {}
     for name, register in (("training", training_cli.add_parsers), ("export", export_cli.add_parsers),
                            ("runtime", run_cli.add_parsers), ("bench", bench_cli.add_parsers),
-                           ("web", web_cli.add_parsers)):
+                           ("web", web_cli.add_parsers), ("batch", batch_cli.add_parser)):
         sub = argparse.ArgumentParser().add_subparsers(parser_class=Parser)
         register(sub)
         registered[name] = set(sub.choices)
     assert registered == {"training": {"stylize", "train", "distill", "weights"},
                           "export": {"export", "check-unity"}, "runtime": {"run"}, "bench": {"bench"},
-                          "web": {"web"}}
+                          "web": {"web"}, "batch": {"batch"}}
     main_sub = next(a for a in build_parser()._actions if isinstance(a, argparse._SubParsersAction))
     assert set(main_sub.choices) == set().union(*registered.values())
 
