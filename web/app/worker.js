@@ -5,15 +5,15 @@
 // WebGPU: one session per step and frame size (the size fixed, so onnxruntime folds the shape
 // arithmetic and every node runs on the GPU); a frame arrives as an ImageBitmap, is copied into
 // the input buffer by a compute shader (gpu_frames.js); the output stays in its GPU buffer and is
-// packed there into RGBA bytes, the only thing read back. Any WebGPU failure, at load or at run time, and a lost device,
-// move the worker to WebAssembly (unless WebGPU was asked for by name) and the call is answered
-// from there.
+// packed there into RGBA bytes, the only thing read back. Any WebGPU failure, at load or at run
+// time, and a lost device move the worker to WebAssembly (unless WebGPU was asked for by name),
+// and the call is answered from there.
 
 import { GpuFrames } from './gpu_frames.js';
 import { modelInputs } from './onnx_inputs.js';
 import { fromTensor, paddedSize, toTensor } from './tensor.js';
 
-const GPU_SESSIONS = 4; // WebGPU sessions kept (per step and frame size); the least recently used goes
+const GPU_SESSIONS = 4; // WebGPU sessions kept (per step and frame size); the least recently used go
 const PLACED = /(?:Node\(s\)|All nodes) placed on \[(\w+)\]\. Number of nodes: (\d+)/;
 
 let manifest = null;
