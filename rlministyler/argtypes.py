@@ -99,6 +99,14 @@ def frame_rate(text: str) -> float:
     return value
 
 
+def port_number(text: str) -> int:
+    """A TCP port: 0 (any free one) to 65535."""
+    value = non_negative(text)
+    if value > 65535:
+        raise argparse.ArgumentTypeError(f"a port is 0 to 65535, got {value}")
+    return value
+
+
 def thread_count(text: str) -> int:
     """0 (one per core) up to a few times the machine's cores."""
     from .errors import UserError

@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from rlministyler.argtypes import parse_steps
+from rlministyler.argtypes import parse_steps, port_number
 from rlministyler.spec import STYLE_SIZE
 
 WEB_EPILOG = """\
@@ -47,7 +47,8 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
                         "in a checkout, else the user cache)")
     p.add_argument("-o", "--output", metavar="SITE", help="folder to write the site into")
     p.add_argument("--serve", metavar="SITE", help="serve a built site on localhost instead of building")
-    p.add_argument("--port", type=int, default=8000, help="port for --serve (default 8000; 0: any free)")
+    p.add_argument("--port", type=port_number, default=8000,
+                   help="port for --serve (default 8000; 0: any free)")
     p.add_argument("--host", default="127.0.0.1", help="address for --serve (default 127.0.0.1)")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress lines")
     p.set_defaults(func=run)

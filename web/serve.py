@@ -31,6 +31,15 @@ class SiteHandler(SimpleHTTPRequestHandler):
         self.send_header("Cache-Control", "no-cache")
         super().end_headers()
 
+    def send_head(self):
+        # a path the file system cannot take (a NUL byte, a name too long) is a bad request, not a
+        # traceback in the server's thread and a connection closed with no answer
+        try:
+            return super().send_head()
+        except (ValueError, OSError):
+            self.send_error(400, "bad path")
+            return None
+
     def log_message(self, format: str, *args) -> None:
         if not self.quiet:
             super().log_message(format, *args)
