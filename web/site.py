@@ -36,6 +36,7 @@ from rlministyler.images import read_image, resize_shorter
 from rlministyler.safety import refuse_inputs_inside
 from rlministyler.spec import STYLE_SIZE
 
+from . import staging
 from .graph import without_space_to_depth
 from .ort_web import ORT_FILES, find_ort
 
@@ -104,25 +105,6 @@ def _write_style(src: Path, dest: Path, static: tuple[int, int] | None, style_si
         raise UserError(f"cannot write {dest}")
 
 
-def _prepare_output(site: Path) -> None:
-    """An empty or new folder, or one this builder made (its marker file), emptied of what the
-    builder writes; anything else is refused, so no user file is ever replaced."""
-    if site.exists() and not site.is_dir():
-        raise UserError(f"-o {site}: a file of that name exists; give a folder")
-    if site.is_dir() and any(site.iterdir()) and not (site / SITE_MARKER).is_file():
-        raise UserError(f"-o {site}: the folder is not empty and was not made by rlministyler web (no "
-                        f"{SITE_MARKER} in it); give a new or empty folder")
-    for name in BUILT_PATHS:
-        path = site / name
-        if path.is_dir() and not path.is_symlink():
-            shutil.rmtree(path)  # a rebuild replaces the last build's files, and only those
-        elif path.exists() or path.is_symlink():
-            path.unlink()
-    site.mkdir(parents=True, exist_ok=True)
-    (site / SITE_MARKER).write_text("made by rlministyler web; a rebuild replaces models/, styles/, ort/, "
-                                    "manifest.json and the page's files here\n")
-
-
 def style_file_name(index: int, style: Path) -> str:
     """The style's path in the site: only letters, digits, '_' and '-' in it, so that no name
     (a '#', '?' or '%' in it) breaks its URL."""
@@ -170,10 +152,32 @@ def build_site(model: str | Path, output: str | Path, *, styles: Sequence[str | 
     for style in style_paths:
         if not style.is_file():
             raise UserError(f"style image not found: {style}")
+    for onnx_file in (path, encoder):
+        if onnx_file is not None:
+            staging.check_single_file(onnx_file)
     web = web_dir()
     dist, version = find_ort(web, ort_dir, log, checkout=_is_checkout(web))
     site = Path(output)
-    _prepare_output(site)
+    staging.check_target(site, SITE_MARKER)
+    building = staging.staging_folder(site)
+    staging.discard(building)
+    try:
+        report = _write_site(building, info, chosen, style_paths, dist, version, web, style_size)
+        staging.swap_in(building, site, SITE_MARKER, BUILT_PATHS)
+    except BaseException:  # Ctrl-C included: -o keeps the last site, or stays as it was
+        staging.discard(building)
+        raise
+    report.site = site
+    return report
+
+
+def _write_site(site: Path, info: ModelInfo, chosen: list[int], style_paths: list[Path], dist: Path,
+                version: str, web: Path, style_size: int) -> SiteReport:
+    """Everything into ``site`` (the staging folder), read back before it is swapped in."""
+    path = info.path
+    site.mkdir(parents=True)
+    (site / SITE_MARKER).write_text("made by rlministyler web; a rebuild replaces models/, styles/, ort/, "
+                                    "manifest.json and the page's files here\n")
     for sub in ("models", "styles", "ort"):
         (site / sub).mkdir()
 
@@ -207,6 +211,7 @@ def build_site(model: str | Path, output: str | Path, *, styles: Sequence[str | 
         ort=SiteOrt(version=version, dir="ort/", wasm="ort/ort.wasm.min.mjs",
                     webgpu="ort/ort.webgpu.min.mjs"))
     (site / "manifest.json").write_text(json.dumps(manifest.to_dict(), indent=2) + "\n")
+    staging.read_back(site, info, files, encoder_file)
     notes = []
     if info.needs_style and not site_styles:
         notes.append(f"no --style given: a {info.variant} model needs one; upload a style in the page")
