@@ -118,3 +118,22 @@ def test_metadata_naming_an_output_the_graph_lacks_is_refused(models, tmp_path):
     with pytest.raises(UserError, match=r"step_2|does not load|steps"):
         build_site(path, tmp_path / "site", **QUIET)
     assert not (tmp_path / "site").exists()
+
+
+@pytest.mark.parametrize(("key", "value"), [("size_multiple", 0), ("size_multiple", 7), ("steps", 5)])
+def test_impossible_metadata_is_refused(models, tmp_path, key, value):
+    from rlministyler.contract import METADATA_KEY
+
+    path = copy_model(models["all2"], tmp_path / "all2.onnx")
+    model = onnx.load(str(path))
+    entry = next(e for e in model.metadata_props if e.key == METADATA_KEY)
+    meta = json.loads(entry.value)
+    meta[key] = value
+    entry.value = json.dumps(meta)
+    onnx.save(model, str(path))
+    sidecar = json.loads(path.with_suffix(".json").read_text())
+    sidecar[key] = value
+    path.with_suffix(".json").write_text(json.dumps(sidecar))
+    with pytest.raises(UserError, match=key):
+        build_site(path, tmp_path / "site", **QUIET)
+    assert not (tmp_path / "site").exists()
