@@ -16,9 +16,11 @@ the --style images and onnxruntime-web's runtime files: from --ort-dir or $RLMIN
 else a checkout's web/node_modules (`npm ci` in web/ when missing), else installed once with
 `npm ci` into the user cache ($RLMINISTYLER_CACHE/ort-web or ~/.cache/rlministyler/ort-web).
 Without Node.js, pass --ort-dir with the dist/ folder of the pinned onnxruntime-web npm package.
-WebGPU is used where the browser has it, else WebAssembly (SIMD, threads when the page is
-cross-origin isolated, as --serve makes it); ?backend=wasm forces WebAssembly, ?step=K and
-?source=camera choose the start.
+WebGPU is used where the browser has it and the model can run there, else WebAssembly (SIMD,
+threads when the page is cross-origin isolated, as --serve makes it); ?backend=wasm forces
+WebAssembly, ?step=K and ?source=camera choose the start, ?view=clean shows only the picture.
+-o must be a new or empty folder, or one this command made (a .rlministyler-site marker); other
+machines reaching --serve --host 0.0.0.0 over plain http get no camera, no WebGPU, one thread.
 
 examples:
   rlministyler export --steps 3 --all-steps --variant split -o all3.onnx
