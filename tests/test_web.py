@@ -420,11 +420,19 @@ def test_style_named_with_url_characters(browser, models, style_path, tmp_path):
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["styles"][0]["name"] == "a#b?c%d.jpg"
     assert not set("#?%") & set(manifest["styles"][0]["file"])
+    # a site whose style file itself has such a name (built elsewhere, or by hand): fetched escaped
+    shutil.move(out / manifest["styles"][0]["file"], out / "styles" / "01_a#b?c%d.png")
+    manifest["styles"][0]["file"] = "styles/01_a#b?c%d.png"
+    (out / "manifest.json").write_text(json.dumps(manifest))
     server = serve_in_thread(out)
     try:
         page = open_page(browser, url_of(server))
         status = page.evaluate("rlministyler.status()")
         assert status["error"] is None and status["style"] == "a#b?c%d.jpg", status
+        (out / "styles" / "01_a#b?c%d.png").unlink()  # a missing file: its HTTP status, not "unreadable"
+        page = open_page(browser, url_of(server))
+        assert page.evaluate("rlministyler.status().error") == \
+            "style a#b?c%d.jpg: styles/01_a#b?c%d.png answered HTTP 404"
     finally:
         server.shutdown()
 
