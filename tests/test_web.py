@@ -284,6 +284,7 @@ def test_live_fake_camera(camera_browser, served, tmp_path):
     page.wait_for(f"rlministyler.status().frames >= {first['frames'] + 5}", 60)
     status = page.evaluate("rlministyler.status()")
     assert status["fps"] > 0 and status["step"] == 1
+    assert status["paced"] is True  # frames counted by requestVideoFrameCallback
     page.evaluate("rlministyler.setStep(3)")
     page.wait_for("rlministyler.frame() && rlministyler.frame().step === 3", 60)
     check = page.evaluate(FRAME_CHECK)

@@ -364,6 +364,7 @@ window.rlministyler = {
     frames: state.frames, fps: fps(), backend: backendLabel(), provider: state.backend, threads: state.threads,
     step: state.step, style: state.styleNames.get(state.style) ?? null, error: state.error, ready: state.ready,
     notice: state.notice, inferMs: state.inferMs, source: state.source?.kind ?? null,
+    paced: state.source?.paced ?? false,
     steps: state.manifest?.model.steps ?? [], scale: state.scale, placement: state.placement,
     sessions: state.sessions, released: state.released, capture: state.capture, secure: window.isSecureContext, isolated: window.crossOriginIsolated === true,
   }),
