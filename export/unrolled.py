@@ -55,7 +55,7 @@ class _Unrolled(nn.Module):
     def one_pass(self, content: Tensor, code: StyleCode) -> tuple[Tensor, ...]:
         action, outputs = self.actor.act(content), []
         for t in range(1 if self.all_steps else self.steps, self.steps + 1):
-            step = torch.full((content.shape[0],), t, dtype=torch.long)
+            step = torch.tensor([t])  # a constant row index: broadcast over the batch, no Shape ops
             out = self.builder(self.conditioning.action(action, step), self.conditioning.code(code, step))
             outputs.append(out.clamp(0.0, 1.0))
         return tuple(outputs)
