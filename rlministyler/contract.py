@@ -217,6 +217,8 @@ class SiteModel:
     style_static_size: list[int] | None  # [height, width] of a static style input
     precision: Literal["fp32", "fp16", "int8"]
     baked_style: str | None  # baked models: the style folded in
+    # fp32 sites: step -> an fp16 copy, which WebGPU runs where the adapter has shader-f16
+    files_fp16: dict[str, str] | None = None
 
 
 @dataclass

@@ -137,3 +137,27 @@ def test_impossible_metadata_is_refused(models, tmp_path, key, value):
     with pytest.raises(UserError, match=key):
         build_site(path, tmp_path / "site", **QUIET)
     assert not (tmp_path / "site").exists()
+
+
+def test_an_fp32_site_carries_fp16_copies_for_webgpu(models, tmp_path, data_dir):
+    """For adapters with shader-f16: one fp16 copy per step, same tensors, close to the fp32 file."""
+    import cv2
+    import numpy as np
+    import onnxruntime as ort
+
+    site = tmp_path / "site"
+    build_site(models["all2"], site, **QUIET)
+    manifest = json.loads((site / "manifest.json").read_text())["model"]
+    assert sorted(manifest["files_fp16"]) == sorted(manifest["files"]) == ["1", "2"]
+    content = cv2.resize(cv2.imread(str(sorted((data_dir / "content").iterdir())[0])), (64, 48))
+    content = content[:, :, ::-1].transpose(2, 0, 1)[None].astype(np.float32) / 255
+    style = cv2.resize(cv2.imread(str(sorted((data_dir / "style").iterdir())[0])), (64, 64))
+    style = style[:, :, ::-1].transpose(2, 0, 1)[None].astype(np.float32) / 255
+    for step, name in manifest["files_fp16"].items():
+        full = ort.InferenceSession(str(site / manifest["files"][step]), providers=["CPUExecutionProvider"])
+        half = ort.InferenceSession(str(site / name), providers=["CPUExecutionProvider"])
+        assert [i.type for i in half.get_inputs()] == [i.type for i in full.get_inputs()]  # float32 io
+        feeds = {"content": content, "style": style}
+        a, b = full.run(None, feeds)[0], half.run(None, feeds)[0]
+        psnr = 10 * np.log10(1 / float(np.mean((a.clip(0, 1) - b.clip(0, 1)) ** 2)))
+        assert psnr > 35, (step, psnr)

@@ -33,6 +33,7 @@ from rlministyler.contract import (
 )
 from rlministyler.errors import UserError
 from rlministyler.images import read_image, resize_shorter
+from rlministyler.onnx_fp16 import to_fp16
 from rlministyler.safety import refuse_inputs_inside
 from rlministyler.spec import STYLE_SIZE
 
@@ -112,9 +113,12 @@ def style_file_name(index: int, style: Path) -> str:
     return f"styles/{index + 1:02d}_{stem}.png"
 
 
-def _write_models(info: ModelInfo, steps: list[int], site: Path) -> tuple[dict[str, str], str | None]:
-    """One model file per step, and a split model's style encoder: (step -> file, encoder file)."""
+def _write_models(info: ModelInfo, steps: list[int], site: Path
+                  ) -> tuple[dict[str, str], dict[str, str] | None, str | None]:
+    """One model file per step (and, for an fp32 model, an fp16 copy of each for WebGPU adapters
+    with shader-f16), and a split model's style encoder: (step -> file, step -> fp16 file, encoder)."""
     files: dict[str, str] = {}
+    halves: dict[str, str] | None = {} if info.precision == "fp32" else None
     for step in steps:
         name = f"models/step{step}.onnx"
         if info.all_steps:
@@ -123,13 +127,20 @@ def _write_models(info: ModelInfo, steps: list[int], site: Path) -> tuple[dict[s
                 raise UserError("the onnx package is needed to prune an --all-steps model: pip install onnx")
         else:
             data = info.path.read_bytes()
-        (site / name).write_bytes(without_space_to_depth(data))
+        data = without_space_to_depth(data)
+        (site / name).write_bytes(data)
         files[str(step)] = name
+        if halves is not None:
+            import onnx
+
+            half = f"models/step{step}.fp16.onnx"
+            onnx.save(to_fp16(onnx.load_from_string(data)), str(site / half))
+            halves[str(step)] = half
     if info.variant != "split":
-        return files, None
+        return files, halves, None
     assert info.style_encoder is not None
     shutil.copyfile(info.style_encoder, site / "models/style_encoder.onnx")
-    return files, "models/style_encoder.onnx"
+    return files, halves, "models/style_encoder.onnx"
 
 
 def build_site(model: str | Path, output: str | Path, *, styles: Sequence[str | Path] = (),
@@ -181,7 +192,7 @@ def _write_site(site: Path, info: ModelInfo, chosen: list[int], style_paths: lis
     for sub in ("models", "styles", "ort"):
         (site / sub).mkdir()
 
-    files, encoder_file = _write_models(info, chosen, site)
+    files, halves, encoder_file = _write_models(info, chosen, site)
     static_style = info.style_static_size
     site_styles = []
     for index, style in enumerate(style_paths):
@@ -206,14 +217,17 @@ def _write_site(site: Path, info: ModelInfo, chosen: list[int], style_paths: lis
             style_tensors=list(info.style_outputs), size_multiple=info.size_multiple,
             min_size=info.min_size, static_size=list(info.static_size) if info.static_size else None,
             style_size=style_size, style_static_size=list(static_style) if static_style else None,
-            precision=info.precision, baked_style=info.style_file),
+            precision=info.precision, baked_style=info.style_file, files_fp16=halves),
         styles=site_styles,
         ort=SiteOrt(version=version, dir="ort/", wasm="ort/ort.wasm.min.mjs",
                     webgpu="ort/ort.webgpu.min.mjs"))
     (site / "manifest.json").write_text(json.dumps(manifest.to_dict(), indent=2) + "\n")
     staging.read_back(site, info, files, encoder_file)
+    if halves:
+        staging.read_back(site, info, halves, None)
     notes = []
     if info.needs_style and not site_styles:
         notes.append(f"no --style given: a {info.variant} model needs one; upload a style in the page")
-    return SiteReport(site, chosen, list(files.values()) + ([encoder_file] if encoder_file else []),
+    written = [*files.values(), *(halves or {}).values(), *([encoder_file] if encoder_file else [])]
+    return SiteReport(site, chosen, written,
                       [s.file for s in site_styles], version, notes)

@@ -42,6 +42,10 @@ function checkModel(model) {
     string(files, step, 'model.files.');
     string(outputs, step, 'model.outputs.');
   }
+  if (model.files_fp16 !== undefined && model.files_fp16 !== null) { // fp16 copies for WebGPU
+    const halves = object(model, 'files_fp16', at);
+    for (const step of steps) string(halves, step, 'model.files_fp16.');
+  }
   if (model.variant === 'split') string(model, 'style_encoder', at); // the worker encodes styles with it
   else check(model.style_encoder === null || typeof model.style_encoder === 'string', 'model.style_encoder',
     'a string or null', model.style_encoder);

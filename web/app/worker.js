@@ -29,6 +29,7 @@ let captureWorks = null; // whether onnxruntime ran a session with graph capture
 let gpuError = null; // the last error WebGPU reported outside any call (uncapturederror)
 let released = 0; // sessions released so far (a fallback releases every one it leaves)
 let frames = null; // GpuFrames
+let halfFiles = null; // WebGPU with shader-f16: step -> the fp16 copy (manifest.model.files_fp16)
 let note = null; // why the worker is not on the backend asked for; sent with the next answer
 const models = new Map(); // file -> its bytes
 const contentDims = new Map(); // step -> the content input's dimensions (numbers or free names)
@@ -121,6 +122,8 @@ async function openWebgpu(adapter) {
     'maxComputeInvocationsPerWorkgroup', 'maxComputeWorkgroupSizeX', 'maxStorageBuffersPerShaderStage'];
   const requiredLimits = Object.fromEntries(wanted.map((k) => [k, adapter.limits[k]]));
   device = await adapter.requestDevice({ requiredFeatures: features, requiredLimits });
+  // an fp32 site carries fp16 copies: WebGPU runs those where the adapter can (shader-f16)
+  halfFiles = features.length && manifest.model.files_fp16 ? manifest.model.files_fp16 : null;
   ort.env.webgpu.device = device;
   self.gpuDevice = device; // for diagnosis from the DevTools (and the lost-device test)
   lostReason = null;
@@ -128,6 +131,11 @@ async function openWebgpu(adapter) {
   device.lost.then((info) => { if (device === mine) lostReason = info.message || info.reason || 'lost'; });
   device.addEventListener('uncapturederror', (event) => { gpuError = event.error?.message || 'error'; });
   frames = new GpuFrames(device);
+}
+
+/** The file WebGPU runs for a step: its fp16 copy where the device has shader-f16. */
+function gpuFile(step) {
+  return (halfFiles && halfFiles[step]) || manifest.model.files[step];
 }
 
 async function openWasm() {
@@ -148,7 +156,7 @@ async function loadBackend(name, adapter) {
   if (name === 'webgpu') {
     await openWebgpu(adapter);
     for (const step of manifest.model.steps) {
-      const file = manifest.model.files[step];
+      const file = gpuFile(step);
       contentDims.set(step, modelInputs(await fetchModel(file)).get('content'));
     }
   } else {
@@ -178,6 +186,7 @@ function info() {
     provider: backend, threads: ort.env.wasm.numThreads, isolated: self.crossOriginIsolated === true,
     version: ort.env.versions?.web || manifest.ort.version, note, sessions: sessions.size + (encoder ? 1 : 0),
     placement, capture: backend === 'webgpu' ? captureWorks : null, released,
+    precision: backend === 'webgpu' && halfFiles ? 'fp16' : manifest.model.precision,
   };
   note = null;
   return answer;
@@ -248,7 +257,7 @@ async function gpuSession(step, pw, ph) {
     // a full model's style image changes size with the style: no fixed buffer for it, no capture;
     // with onnxruntime's verbose log on, a replay fails inside onnxruntime-web 1.30
     const capture = captureWorks !== false && manifest.model.variant !== 'full' && !verbose;
-    const session = await createSession(manifest.model.files[step], { ...options, enableGraphCapture: capture });
+    const session = await createSession(gpuFile(step), { ...options, enableGraphCapture: capture });
     const bytes = 3 * pw * ph * 4;
     entry = {
       session, capture, step, input: device.createBuffer({ size: bytes, usage: STORAGE() }),
