@@ -77,3 +77,16 @@ def _exports_follow_the_contract():
         patch.setattr(describe, "write_json", checked_write_json)
         patch.setattr(describe, "embed_metadata", checked_set_metadata)
         yield
+
+
+@pytest.fixture(autouse=True)
+def _signal_handlers_restored():
+    """A command run in-process that stops on Ctrl-C leaves SIGINT ignored, as the process it
+    stands for would exit; later tests (and the processes they start) must not inherit that."""
+    import signal
+
+    saved = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
+    yield
+    for sig, handler in saved.items():
+        if signal.getsignal(sig) is not handler and handler is not None:
+            signal.signal(sig, handler)

@@ -413,7 +413,9 @@ def test_ctrl_c_leaves_a_playable_video(models, style_path, video_path, tmp_path
     # on disk: at half size it could end (or be closing the file) before the signal arrives
     proc = subprocess.Popen([sys.executable, "-m", "rlministyler", "run", str(models["baked1"]), "-i",
                              str(video_path), "--threads", "1", "-o", str(out), "-q"], cwd=ROOT,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            # a terminal's Ctrl-C, whatever the test process's own disposition is
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     partial = tmp_path / f".interrupted.{proc.pid}.partial.mp4"  # unique per process
     deadline = time.monotonic() + 60
     while not (partial.exists() and partial.stat().st_size > 2000) and time.monotonic() < deadline:
