@@ -13,6 +13,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from rlministyler.runtime.build import StylizerOptions
+
 from rlministyler.errors import UserError
 from rlministyler.safety import make_output_folder, write_text
 
@@ -83,9 +85,11 @@ class Summary:
 def check_setup(opts: BatchOptions) -> Setup:
     """Model, style and step checked here, once, before Ray starts: a model every actor would
     refuse is one line now, not one failure per file."""
-    setup = Setup(str(opts.model), str(opts.style) if opts.style else None, opts.step, opts.temporal,
-                  opts.temporal_weight, opts.style_size, opts.engine, opts.provider,
-                  max(1, int(opts.cpus_per_worker)), opts.checkpoint, opts.precision, str(opts.out))
+    options = StylizerOptions(str(opts.model), engine=opts.engine, provider=opts.provider, step=opts.step,
+                              temporal=opts.temporal, temporal_weight=opts.temporal_weight,
+                              threads=max(1, int(opts.cpus_per_worker)), style_size=opts.style_size,
+                              checkpoint=opts.checkpoint, precision=opts.precision)
+    setup = Setup(options, str(opts.style) if opts.style else None, str(opts.out))
     stylizer = setup.stylizer(opts.temporal)
     stylizer.close()
     return setup
@@ -170,8 +174,9 @@ def run_batch(opts: BatchOptions, say: Callable[[str], None] = print) -> Summary
             summary.frames += int(row["frames"])
             bar.update(1)
     if segments:
-        rows = [{**asdict(s), "video": str(s.video), "folder": str(s.folder), "input": str(s.video),
-                 "output": str(next(j.output for j, _ in videos if j.input == s.video))} for s in segments]
+        outputs = {j.input: j.output for j, _ in videos}
+        rows = [{"input": str(s.video), "output": str(outputs[s.video]), "folder": str(s.folder),
+                 "index": s.index, "start": s.start, "stop": s.stop, "overlap": s.overlap} for s in segments]
         for row in _pool(SegmentWorker, setup, opts, rows):
             summary.add(row)
             bar.update(1)

@@ -7,40 +7,29 @@ from __future__ import annotations
 import os
 import socket
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import cv2
 import numpy as np
+from rlministyler.runtime.build import StylizerOptions
+from rlministyler.runtime.frame_stylizer import FrameStylizer
 
 from rlministyler.errors import UserError
 
 
 @dataclass(frozen=True)
 class Setup:
-    """What every worker's stylizer is made from (the options of ``rlministyler batch``)."""
+    """What every worker's stylizer is made from: ``run``'s options, the style and the output folder."""
 
-    model: str
+    options: StylizerOptions
     style: str | None
-    step: int | None
-    temporal: str
-    temporal_weight: float
-    style_size: int
-    engine: str
-    provider: str
-    threads: int
-    checkpoint: str | None
-    precision: str
     out: str
 
-    def stylizer(self, temporal: str = "off"):
-        from rlministyler.runtime.engine import EngineOptions
-        from rlministyler.runtime.stylizer import Stylizer
+    def stylizer(self, temporal: str = "off") -> FrameStylizer:
+        from rlministyler.runtime.build import build_stylizer
 
-        stylizer = Stylizer(self.model, engine=self.engine, step=self.step, temporal=temporal,
-                            temporal_weight=self.temporal_weight, style_size=self.style_size,
-                            engine_options=EngineOptions(self.provider, self.threads or None, 0,
-                                                         self.checkpoint, self.precision))
+        stylizer = build_stylizer(replace(self.options, temporal=temporal))
         if self.style:
             stylizer.set_style(self.style)
         return stylizer
@@ -112,7 +101,7 @@ class SegmentWorker:
     setup: Setup
 
     def __init__(self) -> None:
-        self.stylizer = self.setup.stylizer(self.setup.temporal)
+        self.stylizer = self.setup.stylizer(self.setup.options.temporal)
 
     def __call__(self, batch: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
         import shutil
@@ -126,7 +115,8 @@ class SegmentWorker:
         try:
             shutil.rmtree(folder, ignore_errors=True)  # half a segment is redone whole
             folder.mkdir(parents=True)
-            self.stylizer.set_temporal(self.setup.temporal, self.setup.temporal_weight)  # a fresh filter
+            options = self.setup.options
+            self.stylizer.set_temporal(options.temporal, options.temporal_weight)  # a fresh filter
             for index, image in read_frames(video, max(0, start - overlap), stop):
                 styled = self.stylizer.stylize(image, bgr=True)
                 if index >= start and not cv2.imwrite(str(folder / f"{index - start:06d}.png"), styled):

@@ -15,6 +15,7 @@ from rlministyler.training.weights import OFFICIAL_FILES, resolve_checkpoint_dir
 
 from rlministyler.contract import Verification
 from rlministyler.errors import UserError
+from rlministyler.onnx_fp16 import to_fp16
 
 from . import triton
 from .describe import describe, write_export
@@ -22,7 +23,7 @@ from .importer import check_written, drop_ignored
 from .inputs import calibration_feeds, load_inputs
 from .layer_costs import conv_macs_per_pixel
 from .plan import ExportOptions, make_plan
-from .precision import to_fp16, to_int8
+from .precision import to_int8
 from .rewrites import rewritten_pair
 from .trace import name_output_dims, node_count, simplify, trace_models
 from .verification import verify_export

@@ -10,7 +10,6 @@ import onnx
 from rlministyler.runtime.providers import cpu_session
 
 from rlministyler.errors import UserError
-from rlministyler.onnx_fp16 import to_fp16 as to_fp16  # re-exported: the exporter's fp16 stage
 
 
 class _Feeds:
