@@ -79,18 +79,22 @@ export class GpuFrames {
       frame.close();
     }
     this.device.queue.writeBuffer(this.packSizes, 0, new Uint32Array([width, height, pw, ph]));
-    const group = this.device.createBindGroup({
-      layout: this.pack.getBindGroupLayout(0),
-      entries: [{ binding: 0, resource: texture.createView() }, { binding: 1, resource: { buffer } },
-        { binding: 2, resource: { buffer: this.packSizes } }],
-    });
+    const encoder = this.computePass(this.pack, [{ binding: 0, resource: texture.createView() },
+      { binding: 1, resource: { buffer } }, { binding: 2, resource: { buffer: this.packSizes } }], pw, ph);
+    this.device.queue.submit([encoder.finish()]);
+  }
+
+  /** A command encoder holding one pass of `pipeline` over width x height (8x8 workgroups), its
+   * bindings `entries`; not yet submitted, so a caller can add copies after it. */
+  computePass(pipeline, entries, width, height) {
+    const group = this.device.createBindGroup({ layout: pipeline.getBindGroupLayout(0), entries });
     const encoder = this.device.createCommandEncoder();
     const pass = encoder.beginComputePass();
-    pass.setPipeline(this.pack);
+    pass.setPipeline(pipeline);
     pass.setBindGroup(0, group);
-    pass.dispatchWorkgroups(Math.ceil(pw / 8), Math.ceil(ph / 8));
+    pass.dispatchWorkgroups(Math.ceil(width / 8), Math.ceil(height / 8));
     pass.end();
-    this.device.queue.submit([encoder.finish()]);
+    return encoder;
   }
 
   /** The output tensor [1, 3, ph, pw], on the GPU, cropped to width x height as RGBA bytes. */
@@ -103,17 +107,9 @@ export class GpuFrames {
       this.staging = this.device.createBuffer({ size: bytes, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
     }
     this.device.queue.writeBuffer(this.readSizes, 0, new Uint32Array([width, height, pw, ph]));
-    const group = this.device.createBindGroup({
-      layout: this.read_.getBindGroupLayout(0),
-      entries: [{ binding: 0, resource: { buffer: tensor.gpuBuffer } }, { binding: 1, resource: { buffer: this.packed } },
-        { binding: 2, resource: { buffer: this.readSizes } }],
-    });
-    const encoder = this.device.createCommandEncoder();
-    const pass = encoder.beginComputePass();
-    pass.setPipeline(this.read_);
-    pass.setBindGroup(0, group);
-    pass.dispatchWorkgroups(Math.ceil(width / 8), Math.ceil(height / 8));
-    pass.end();
+    const encoder = this.computePass(this.read_, [{ binding: 0, resource: { buffer: tensor.gpuBuffer } },
+      { binding: 1, resource: { buffer: this.packed } }, { binding: 2, resource: { buffer: this.readSizes } }],
+    width, height);
     encoder.copyBufferToBuffer(this.packed, 0, this.staging, 0, bytes);
     this.device.queue.submit([encoder.finish()]);
     await this.staging.mapAsync(GPUMapMode.READ);
