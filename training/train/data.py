@@ -159,8 +159,13 @@ class PairSource:
         self.bad = {(k, int(i)) for k, i in state["bad"]}
         self.unreadable = int(state["unreadable"])
         for t in state["pending"]:
-            task = Task(int(t[0]), int(t[1]), tuple(t[2]), tuple(t[3]))
+            task = self._restore_task(t)
             self.pending.append((task, self.pool.submit(self._load, task)))
+
+    @staticmethod
+    def _restore_task(t: list) -> Task:
+        """A drawn task back from its saved list form."""
+        return Task(int(t[0]), int(t[1]), tuple(t[2]), tuple(t[3]))
 
     def close(self) -> None:
         self.pool.shutdown(wait=False, cancel_futures=True)
