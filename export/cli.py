@@ -26,7 +26,8 @@ def options_from_args(args: argparse.Namespace) -> ExportOptions:
         checkpoint=args.checkpoint, calibration=Path(args.calibration) if args.calibration else None,
         verify_images=verify, style_size=args.style_size, verify=not args.no_verify, quiet=args.quiet,
         rewrites=getattr(args, "rewrites", None), internal_scale=getattr(args, "internal_scale", 1.0),
-        upsample=getattr(args, "upsample", None) or "guided", model=getattr(args, "model", "official"))
+        upsample=getattr(args, "upsample", None) or "guided", model=getattr(args, "model", "official"),
+        step_input=getattr(args, "step_input", False))
 
 
 def run(args: argparse.Namespace) -> int:
@@ -63,7 +64,8 @@ def run(args: argparse.Namespace) -> int:
         print(f"wrote the Triton model repository {out} (tritonserver --model-repository {out})")
     else:
         print(f"wrote {result.sidecar}")
-    print(f"{opts.variant} model, {opts.steps} step(s){' (all outputs)' if opts.all_steps else ''}, "
+    served = " (all outputs)" if opts.all_steps else " (step input)" if opts.step_input else ""
+    print(f"{opts.variant} model, {opts.steps} step(s){served}, "
           f"{opts.precision}, opset {result.metadata['opset']}, {result.nodes_after} nodes, "
           f"{result.seconds:.1f} s")
     return 0
@@ -131,6 +133,10 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
                         "distilled or PATH (a `distill` run's latest/ folder or file): the one-pass "
                         "model, each output step one pass from the content (with --all-steps, pruned "
                         "to one step by run and web)")
+    e.add_argument("--step-input", action="store_true",
+                   help="distilled models: the step is an input (int64, shape [1], 1..--steps), one "
+                        "output; one file serves every step and switching steps is a new number, not "
+                        "a new model (the Unity sample's form)")
     e.add_argument("--verify", nargs=2, metavar=("CONTENT", "STYLE"),
                    help="real image pair to verify on (default: --style and a synthetic content)")
     e.add_argument("--no-verify", action="store_true", help="skip the onnxruntime-vs-PyTorch check")

@@ -16,8 +16,8 @@ from rlministyler.training.weights import OFFICIAL_FILES, sha256_of
 from rlministyler import __version__
 from rlministyler.contract import (
     FORMAT,
-    FORMAT_VERSION,
     METADATA_KEY,
+    STEP_INPUT_FORMAT,
     ExportMetadata,
     Files,
     GuidedFilter,
@@ -31,7 +31,7 @@ from rlministyler.safety import write_all
 from rlministyler.spec import MIN_SIZE, SIZE_MULTIPLE
 
 from .plan import ExportPlan
-from .targets import STYLE_TENSORS
+from .targets import STEP_INPUT, STYLE_TENSORS
 from .unrolled import STYLE_CHANNELS
 
 
@@ -56,10 +56,12 @@ def describe(plan: ExportPlan, weights: list[Path], style: np.ndarray | None, re
     baked = style is not None and variant.needs_style
     scaled = plan.factor > 1
     return ExportMetadata(
-        format=FORMAT, format_version=FORMAT_VERSION, package_version=__version__,
+        format=FORMAT, format_version=STEP_INPUT_FORMAT if opts.step_input else 1,
+        package_version=__version__,
         variant=variant.name, steps=opts.steps, all_steps=opts.all_steps,
         outputs=[Output(n, [batch, 3, h, w], "float32", t) for n, t in plan.output_steps.items()],
-        inputs=[Tensor("content", [batch, 3, h, w], "float32"), *(tensors[n] for n in variant.extra_inputs)],
+        inputs=[Tensor("content", [batch, 3, h, w], "float32"), *(tensors[n] for n in variant.extra_inputs),
+                *((Tensor(STEP_INPUT, [1], "int64"),) if opts.step_input else ())],
         layout="NCHW", color="RGB", value_range=[0.0, 1.0],
         # the inner graph of an internal scale gets whole pixels: sizes are multiples of 4 x the factor
         size_multiple=SIZE_MULTIPLE * plan.factor, min_size=MIN_SIZE * plan.factor,
@@ -82,7 +84,8 @@ def describe(plan: ExportPlan, weights: list[Path], style: np.ndarray | None, re
         upsample=opts.upsample if scaled else None,
         guided_filter=(GuidedFilter(radius=GUIDED_RADIUS, eps=GUIDED_EPS, guide="rgb")
                        if scaled and opts.upsample == "guided" else None),
-        conv_macs=[round(c, 1) for c in conv_macs] if conv_macs else None)
+        conv_macs=[round(c, 1) for c in conv_macs] if conv_macs else None,
+        step_input=STEP_INPUT if opts.step_input else None)
 
 
 def embed_metadata(model: onnx.ModelProto, meta: ExportMetadata) -> None:

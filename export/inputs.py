@@ -19,7 +19,7 @@ from rlministyler.spec import MIN_SIZE, SIZE_MULTIPLE, STYLE_SIZE
 
 from .plan import ExportPlan
 from .precision import CALIBRATION_FRAMES
-from .targets import STYLE_TENSORS, Variant
+from .targets import STEP_INPUT, STYLE_TENSORS, Variant
 
 # Without --size, verification and calibration frames are as small as an encoded style: quick to check.
 FRAME_SIDE = STYLE_SIZE
@@ -137,4 +137,13 @@ def calibration_feeds(plan: ExportPlan, inputs: ExportInputs, style_model: onnx.
     if style is None:
         style = synthetic_pair((MIN_SIZE, MIN_SIZE))[1]
     extra = style_feeds(plan.variant, to_tensor(style).numpy(), style_model)
-    return [{"content": to_tensor(img).numpy(), **extra} for img in inputs.calibration]
+    feeds = [{"content": to_tensor(img).numpy(), **extra} for img in inputs.calibration]
+    if plan.opts.step_input:  # the frames spread over the steps: the ranges of every step count
+        for i, feed in enumerate(feeds):
+            feed[STEP_INPUT] = step_value(1 + i % plan.opts.steps)
+    return feeds
+
+
+def step_value(step: int) -> np.ndarray:
+    """The step input's value for ``step``."""
+    return np.array([step], dtype=np.int64)

@@ -49,6 +49,7 @@ class ExportOptions:
     internal_scale: float = 1.0  # run the steps at this fraction of each side (export/internal_scale.py)
     upsample: str = "guided"  # how the internal scale comes back: guided or bilinear
     model: str = "official"  # official (the step sequence), distilled, or a distilled model's path
+    step_input: bool = False  # a distilled model's step as an input (STEP_INPUT): one output, every step
 
 
 @dataclass(frozen=True)
@@ -140,6 +141,21 @@ def _internal_scale(opts: ExportOptions) -> int:
     return factor
 
 
+def _check_step_input(opts: ExportOptions, target: Target, distilled: Path | None, factor: int) -> None:
+    """--step-input is for one-pass models, one output, one file to run."""
+    if distilled is None:
+        raise UserError("--step-input needs a distilled model (--model distilled|PATH): the official "
+                        "sequence's step is how many passes it runs, not an input")
+    if opts.all_steps:
+        raise UserError("--step-input and --all-steps: choose one (the step input already serves every "
+                        "step from one output)")
+    if factor > 1:
+        raise UserError("--step-input with --internal-scale: not supported; export without one of them")
+    if target.repository:
+        raise UserError(f"--step-input cannot target {target.name}: its repository batches requests, and "
+                        "requests at different steps would need different inputs; use --all-steps")
+
+
 def make_plan(opts: ExportOptions) -> ExportPlan:
     """Refuse what cannot work, before any work is done; resolve the rest."""
     target, variant = _records(opts)
@@ -174,6 +190,8 @@ def make_plan(opts: ExportOptions) -> ExportPlan:
             raise UserError(f"cannot write {out}")
     factor = _internal_scale(opts)
     distilled = resolve_model(opts.model)
+    if opts.step_input:
+        _check_step_input(opts, target, distilled, factor)
     rewrites = target.default_rewrites if opts.rewrites is None else tuple(opts.rewrites)
     if distilled is not None and "fold-modulation" in rewrites:
         if opts.rewrites is not None:

@@ -13,6 +13,8 @@ from rlministyler.spec import REWRITES
 
 STYLE_FIELDS = ("f1_mean", "f1_std", "f2_mean", "f2_std", "w1", "b1", "w2", "b2", "w12", "b12", "w13", "b13")
 STYLE_TENSORS = tuple(f"style_{name}" for name in STYLE_FIELDS)
+# a distilled export's step with --step-input: int64, shape [1], 1..steps; the last frame input
+STEP_INPUT = "step"
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ from rlministyler.errors import UserError
 
 from .internal_scale import scaled_graph
 from .plan import ExportPlan
-from .targets import STYLE_TENSORS
+from .targets import STEP_INPUT, STYLE_TENSORS
 from .unrolled import FRAME_GRAPHS, StyleEncoderGraph
 
 EXAMPLE_HW = (64, 64)  # the traced example's size where the shapes stay dynamic
@@ -47,8 +47,8 @@ def trace_models(plan: ExportPlan, actor: Actor, builder: Builder, style: np.nda
     style_hw = (opts.size or EXAMPLE_HW) if static_style else EXAMPLE_HW
     frame = FRAME_GRAPHS[plan.variant.graph].build(actor, builder, opts.steps, opts.all_steps,
                                                    to_tensor(style) if style is not None else None,
-                                                   conditioning)
-    inputs = ["content", *plan.variant.extra_inputs]
+                                                   conditioning, opts.step_input)
+    inputs = ["content", *plan.variant.extra_inputs, *((STEP_INPUT,) if opts.step_input else ())]
     models = {"main": _trace(scaled_graph(frame, plan.factor, opts.upsample),
                              (content, *frame.example_inputs(style_hw)), inputs, list(plan.output_steps),
                              {name: dims[name] for name in inputs if dims.get(name)}, plan.opset)}

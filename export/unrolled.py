@@ -4,7 +4,8 @@ Every frame graph applies actor (mean action) and builder K times, feeding each 
 output to the next, and clamps what it returns to [0, 1]. With a distilled model's step table
 (``conditioning``) each output step is instead one pass from the content, the table's row for that
 step folded in as constants: the actor runs once, and pruning an all-steps model to one output
-leaves one builder. A variant names its frame graph
+leaves one builder; or, with ``step_input``, the step is the graph's last input and its row is
+gathered from the table inside: one output, every step one pass. A variant names its frame graph
 (``Variant.graph``); :data:`FRAME_GRAPHS` finds the class.
 """
 
@@ -23,24 +24,44 @@ STYLE_CHANNELS = {"f1_mean": 64, "f1_std": 64, "f2_mean": 64, "f2_std": 64, "w1"
 
 class _Unrolled(nn.Module):
     def __init__(self, actor: Actor, builder: Builder, steps: int, all_steps: bool,
-                 conditioning: nn.Module | None = None) -> None:
+                 conditioning: nn.Module | None = None, step_input: bool = False) -> None:
         super().__init__()
         self.actor = actor
         self.builder = builder
         self.steps = steps
         self.all_steps = all_steps
         self.conditioning = conditioning
+        self.step_input = step_input
 
     @classmethod
     def build(cls, actor: Actor, builder: Builder, steps: int, all_steps: bool,
-              style: Tensor | None, conditioning: nn.Module | None = None) -> _Unrolled:
+              style: Tensor | None, conditioning: nn.Module | None = None,
+              step_input: bool = False) -> _Unrolled:
         """The graph for this pair; ``style`` is the style image, used where it is folded in;
-        ``conditioning`` a distilled model's step table."""
-        return cls(actor, builder, steps, all_steps, conditioning)
+        ``conditioning`` a distilled model's step table; ``step_input`` takes the step as input."""
+        return cls(actor, builder, steps, all_steps, conditioning, step_input)
 
     def example_inputs(self, style_hw: tuple[int, int]) -> tuple[Tensor, ...]:
-        """Inputs after ``content`` to trace with (a ``style_hw`` style image where one is taken)."""
+        """Inputs after ``content`` to trace with (a ``style_hw`` style image where one is taken;
+        the step last, with ``step_input``)."""
+        step = (torch.tensor([self.steps], dtype=torch.int64),) if self.step_input else ()
+        return (*self.style_examples(style_hw), *step)
+
+    def style_examples(self, style_hw: tuple[int, int]) -> tuple[Tensor, ...]:
         raise NotImplementedError
+
+    def code_of(self, *style: Tensor) -> StyleCode:
+        """The style code from the style inputs."""
+        raise NotImplementedError
+
+    def forward(self, content: Tensor, *rest: Tensor) -> tuple[Tensor, ...]:
+        if self.step_input:
+            *style, step = rest
+            code = self.code_of(*style)
+            out = self.builder(self.conditioning.action(self.actor.act(content), step),
+                               self.conditioning.code(code, step))
+            return (out.clamp(0.0, 1.0),)
+        return self.unroll(content, self.code_of(*rest))
 
     def unroll(self, content: Tensor, code: StyleCode) -> tuple[Tensor, ...]:
         if self.conditioning is not None:
@@ -64,41 +85,42 @@ class _Unrolled(nn.Module):
 class FullGraph(_Unrolled):
     """Inputs ``content`` and ``style``; the style pass runs once inside the graph."""
 
-    def example_inputs(self, style_hw: tuple[int, int]) -> tuple[Tensor, ...]:
+    def style_examples(self, style_hw: tuple[int, int]) -> tuple[Tensor, ...]:
         return (torch.rand(1, 3, *style_hw),)
 
-    def forward(self, content: Tensor, style: Tensor) -> tuple[Tensor, ...]:
-        return self.unroll(content, self.actor.encode_style(style))
+    def code_of(self, style: Tensor) -> StyleCode:
+        return self.actor.encode_style(style)
 
 
 class BakedGraph(_Unrolled):
     """Input ``content``; the style image is a constant, so onnxsim folds the style pass away."""
 
     def __init__(self, actor: Actor, builder: Builder, steps: int, all_steps: bool, style: Tensor,
-                 conditioning: nn.Module | None = None):
-        super().__init__(actor, builder, steps, all_steps, conditioning)
+                 conditioning: nn.Module | None = None, step_input: bool = False):
+        super().__init__(actor, builder, steps, all_steps, conditioning, step_input)
         self.register_buffer("style", style, persistent=False)
 
     @classmethod
     def build(cls, actor: Actor, builder: Builder, steps: int, all_steps: bool,
-              style: Tensor | None, conditioning: nn.Module | None = None) -> _Unrolled:
-        return cls(actor, builder, steps, all_steps, style, conditioning)
+              style: Tensor | None, conditioning: nn.Module | None = None,
+              step_input: bool = False) -> _Unrolled:
+        return cls(actor, builder, steps, all_steps, style, conditioning, step_input)
 
-    def example_inputs(self, style_hw: tuple[int, int]) -> tuple[Tensor, ...]:
+    def style_examples(self, style_hw: tuple[int, int]) -> tuple[Tensor, ...]:
         return ()
 
-    def forward(self, content: Tensor) -> tuple[Tensor, ...]:
-        return self.unroll(content, self.actor.encode_style(self.style))
+    def code_of(self) -> StyleCode:
+        return self.actor.encode_style(self.style)
 
 
 class FrameGraph(_Unrolled):
     """Split variant, per frame: ``content`` and the twelve style tensors -> output(s)."""
 
-    def example_inputs(self, style_hw: tuple[int, int]) -> tuple[Tensor, ...]:
+    def style_examples(self, style_hw: tuple[int, int]) -> tuple[Tensor, ...]:
         return tuple(self.actor.encode_style(torch.rand(1, 3, *style_hw)))
 
-    def forward(self, content: Tensor, *style: Tensor) -> tuple[Tensor, ...]:
-        return self.unroll(content, StyleCode(*style))
+    def code_of(self, *style: Tensor) -> StyleCode:
+        return StyleCode(*style)
 
 
 class StyleEncoderGraph(nn.Module):

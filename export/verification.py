@@ -18,9 +18,10 @@ from rlministyler.training.sequence import TorchStylizer, to_tensor
 from rlministyler.contract import UpsamplerCheck, Verification
 from rlministyler.errors import UserError
 
-from .inputs import ExportInputs, scaled_verification_pair, style_feeds, verification_pair
+from .inputs import ExportInputs, scaled_verification_pair, step_value, style_feeds, verification_pair
 from .plan import ExportPlan
 from .precision import psnr
+from .targets import STEP_INPUT
 
 TOLERANCE = {"fp32": {"max_abs": 1e-3}, "fp16": {"psnr": 30.0}, "int8": {"psnr": 30.0}}
 Log = Callable[[str], None]
@@ -37,12 +38,23 @@ def verify_export(plan: ExportPlan, models: dict[str, onnx.ModelProto], referenc
     return verify(plan, models, reference, content, style, log)
 
 
+def checked_steps(plan: ExportPlan) -> dict[str, int]:
+    """What verification compares, by name, and the step of each: the outputs, or with a step
+    input its one output at every step (``step_1`` .. ``step_K``)."""
+    if plan.opts.step_input:
+        return {f"step_{t}": t for t in range(1, plan.opts.steps + 1)}
+    return plan.output_steps
+
+
 def _run_onnx(plan: ExportPlan, models: dict[str, onnx.ModelProto], content: np.ndarray,
               style: np.ndarray) -> dict[str, np.ndarray]:
-    """The frame model's outputs by name, for NCHW ``content`` and ``style``."""
+    """The frame model's outputs by :func:`checked_steps`' names, for NCHW ``content`` and ``style``."""
     main = cpu_session(models["main"].SerializeToString())
     feeds = {"content": content, **style_feeds(plan.variant, style, models.get("style"))}
     names = [o.name for o in main.get_outputs()]
+    if plan.opts.step_input:
+        return {name: main.run(names, {**feeds, STEP_INPUT: step_value(t)})[0]
+                for name, t in checked_steps(plan).items()}
     return dict(zip(names, main.run(names, feeds), strict=True))
 
 
@@ -53,7 +65,7 @@ def verify(plan: ExportPlan, models: dict[str, onnx.ModelProto], stylizer: Torch
     c = to_tensor(content).numpy()
     s = to_tensor(style).numpy()
     got = _run_onnx(plan, models, c, s)
-    step_of = plan.output_steps
+    step_of = checked_steps(plan)
     ref = stylizer.sequence(torch.from_numpy(c), torch.from_numpy(s), steps=list(step_of.values()))
     tol = TOLERANCE[precision]
     measured = Verification(max_abs_diff={}, psnr_db={})

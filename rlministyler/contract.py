@@ -24,7 +24,10 @@ from .spec import UPSAMPLERS
 
 METADATA_KEY = "rlministyler"
 FORMAT = "rlministyler-onnx"
-FORMAT_VERSION = 1  # raise on any change a version-1 reader would misread; adding optional keys is not
+FORMAT_VERSION = 2  # raise on any change a version-1 reader would misread; adding optional keys is not
+# format 2: ``step_input`` (a distilled model's step as a frame input), which a version-1 reader would
+# not feed; exports without one are still written as format 1, so every reader reads them
+STEP_INPUT_FORMAT = 2
 OLDEST_READABLE = 1
 VARIANTS = ("full", "baked", "split")
 TARGETS = ("onnxruntime", "sentis", "barracuda", "triton")
@@ -154,6 +157,9 @@ class ExportMetadata:
     # sentis: each Conv's multiply-accumulates per content pixel, in graph order (export/layer_costs.py);
     # the Unity sample spreads an inference over frames by it
     conv_macs: list[float] | None = None
+    # a distilled export with --step-input: the name of its step input (int64, shape [1], 1..steps); its
+    # one output (``step`` = steps, the largest) shows the step fed
+    step_input: str | None = None
     role: Literal["frame", "style_encoder"] | None = None  # in the .onnx only: which file this is
 
     def to_dict(self) -> dict[str, Any]:

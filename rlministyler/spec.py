@@ -10,6 +10,8 @@ import math
 
 # --- steps ------------------------------------------------------------------------------------
 MAX_STEPS = 64  # the longest sequence a model is unrolled or run for
+# a distilled one-pass model's file (training.distill); an export's checkpoint_sha256 names it
+DISTILLED_FILE = "distilled.pth.tar"
 DEFAULT_STEP = 5  # `stylize` without --steps
 ALL_STEPS = tuple(range(1, 11))  # `--steps all`
 

@@ -57,7 +57,7 @@ def check_style_encoder(session: Any, info: ModelInfo) -> None:
     if inputs != list(info.style_inputs):
         raise UserError(f"{mine}: it takes {', '.join(inputs) or 'nothing'}, the encoder takes "
                         f"{', '.join(info.style_inputs)} ({AGAIN})")
-    needed = [name for name in info.frame_inputs if name != "content"]
+    needed = [name for name in info.frame_inputs if name not in ("content", info.step_input)]
     missing = [name for name in needed if name not in outputs]
     if missing:
         raise UserError(f"{mine}: it does not give {missing[0]}, which the frame model takes ({AGAIN})")

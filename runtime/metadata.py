@@ -10,7 +10,7 @@ from pathlib import Path
 
 from rlministyler.contract import METADATA_KEY, ExportMetadata, loads
 from rlministyler.errors import UserError
-from rlministyler.spec import MIN_SIZE, SIZE_MULTIPLE, step_error
+from rlministyler.spec import DISTILLED_FILE, MIN_SIZE, SIZE_MULTIPLE, step_error
 
 __all__ = ["METADATA_KEY", "ModelInfo", "from_session_metadata", "model_info", "read_export_metadata",
            "read_metadata", "read_model_info"]
@@ -36,6 +36,17 @@ class ModelInfo:
     style_file: str | None
     style_static_size: tuple[int, int] | None  # a static `style` input (Barracuda): (height, width)
     metadata: ExportMetadata
+    step_input: str | None = None  # a distilled export's step input: every step from its one output
+
+    @property
+    def one_pass(self) -> bool:
+        """Exported from a distilled model: every output is one pass from the content."""
+        return DISTILLED_FILE in self.metadata.checkpoint_sha256
+
+    @property
+    def any_step(self) -> bool:
+        """Every step 1..steps can be chosen (all-steps outputs, or a step input)."""
+        return self.all_steps or self.step_input is not None
 
     @property
     def needs_style(self) -> bool:
@@ -46,7 +57,8 @@ class ModelInfo:
         return self.steps
 
     def describe(self) -> str:
-        steps = f"steps 1..{self.steps}" if self.all_steps else f"step {self.steps}"
+        steps = f"steps 1..{self.steps}" if self.any_step else f"step {self.steps}"
+        steps += " (step input)" if self.step_input else ""
         size = "x".join(map(str, self.static_size)) if self.static_size else "any size"
         style = f", style {self.style_file}" if self.variant == "baked" and self.style_file else ""
         return f"{self.path.name}: {self.variant} model, {steps}, {self.precision}, {size}{style}"
@@ -91,9 +103,15 @@ def model_info(meta: dict | ExportMetadata, path: Path) -> ModelInfo:
     if static is not None and len(static) != 2:
         raise UserError(f"{path}: metadata field 'static_size' must be [height, width]")
     encoder = meta.style_encoder
+    outputs = {o.step: o.name for o in meta.outputs}
+    if meta.step_input is not None:
+        if meta.step_input not in meta.frame_inputs or meta.all_steps:
+            raise UserError(f"{path}: metadata field 'step_input' names {meta.step_input!r}, which is not "
+                            "one of its inputs, or comes with all_steps: export the model again")
+        outputs = dict.fromkeys(range(1, meta.steps + 1), outputs[meta.steps])  # one output, any step
     return ModelInfo(
         path=path, variant=meta.variant, steps=meta.steps, all_steps=meta.all_steps,
-        outputs={o.step: o.name for o in meta.outputs}, frame_inputs=meta.frame_inputs,
+        outputs=outputs, frame_inputs=meta.frame_inputs, step_input=meta.step_input,
         static_size=(static[0], static[1]) if static else None,
         size_multiple=meta.size_multiple, min_size=meta.min_size, precision=meta.precision,
         style_encoder=path.with_name(meta.files.style_encoder) if meta.files.style_encoder else None,

@@ -39,6 +39,7 @@ class _Buffers:
         self.binding.bind_ortvalue_input(input_name, self.input)
         self.output_name: str | None = None
         self.bound_style: Style | None = None
+        self.bound_step: int | None = None
 
     def bind_output(self, name: str) -> None:
         if name != self.output_name:
@@ -51,6 +52,12 @@ class _Buffers:
             for name, value in device_values.items():
                 self.binding.bind_ortvalue_input(name, value)
             self.bound_style = style
+
+    def bind_step(self, name: str, step: int, value: ort.OrtValue) -> None:
+        """A step-input model's step: a new number, the same session."""
+        if step != self.bound_step:
+            self.binding.bind_ortvalue_input(name, value)
+            self.bound_step = step
 
     def run(self, session: ort.InferenceSession) -> np.ndarray:
         if self.device != "cpu":
@@ -93,6 +100,9 @@ class OrtEngine:
         self._step_sessions: dict[int, ort.InferenceSession] = {}
         self._style_of_values: Style | None = None
         self._style_values: dict[str, ort.OrtValue] = {}
+        # a step-input model's step values, one per step, on the CPU (ORT copies the 8 bytes over)
+        self._step_values = {t: ort.OrtValue.ortvalue_from_numpy(np.array([t], np.int64))
+                             for t in self._info.outputs} if self._info.step_input else {}
 
     @property
     def info(self) -> ModelInfo:
@@ -137,8 +147,9 @@ class OrtEngine:
     # --- the network ------------------------------------------------------------------------
     def session_for_step(self, step: int) -> ort.InferenceSession:
         """The session that computes ``step``: an all-steps model pruned to the step's output (made
-        once per step, when the ``onnx`` package is there), so step 1 of 10 costs one step."""
-        if not self._info.all_steps or step == self._info.steps:
+        once per step, when the ``onnx`` package is there), so step 1 of 10 costs one step. The last
+        step of the official sequence needs the whole graph anyway; a one-pass model's does not."""
+        if not self._info.all_steps or (step == self._info.steps and not self._info.one_pass):
             return self.session
         if step not in self._step_sessions:
             pruned = prune_to_output(self._info.path, self._info.outputs[step])
@@ -166,6 +177,8 @@ class OrtEngine:
         if content is not buffers.host_in:
             buffers.host_in[...] = content
         buffers.bind_output(self._info.outputs[step])
+        if self._info.step_input:
+            buffers.bind_step(self._info.step_input, step, self._step_values[step])
         if style is not None:
             buffers.bind_style(style, self._device_values(style))
         return buffers.run(session)

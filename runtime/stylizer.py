@@ -88,7 +88,7 @@ class Stylizer:
     @step.setter
     def step(self, value: int) -> None:
         if value not in self.engine.steps:
-            if self.info.all_steps:
+            if self.info.any_step:
                 raise UserError(f"step {value} is out of range: this model has steps 1..{self.info.steps}")
             raise UserError(f"this model was exported for step {self.info.steps} only; export with "
                             f"--all-steps --steps {max(value, self.info.steps)} to choose the step")

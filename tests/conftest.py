@@ -39,6 +39,24 @@ def stylizer(weights_dir):
     return TorchStylizer.from_checkpoint(weights_dir, "cpu")
 
 
+@pytest.fixture(scope="session")
+def distilled(tmp_path_factory, weights_dir):
+    """A student whose steps differ (a random step table), saved as a distill run would."""
+    import torch
+    from rlministyler.training.distill.checkpoint import save_distilled
+    from rlministyler.training.distill.model import OnePassStylizer
+    from rlministyler.training.model import load_pair
+
+    model = OnePassStylizer(*load_pair(weights_dir), max_steps=4)
+    generator = torch.Generator().manual_seed(0)
+    with torch.no_grad():
+        for table in model.conditioning.parameters():
+            table.copy_(0.1 * torch.randn(table.shape, generator=generator))
+    folder = tmp_path_factory.mktemp("distilled")
+    save_distilled(model, folder / "distilled.pth.tar", {})
+    return folder
+
+
 def load_reference(case: str) -> dict[str, np.ndarray]:
     path = REFERENCE / f"official_{case}.npz"
     if not path.is_file():

@@ -6,26 +6,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-import torch
 
 from rlministyler.errors import UserError
-
-
-@pytest.fixture(scope="module")
-def distilled(tmp_path_factory, weights_dir):
-    """A student whose steps differ (a random step table), saved as a distill run would."""
-    from rlministyler.training.distill.checkpoint import save_distilled
-    from rlministyler.training.distill.model import OnePassStylizer
-    from rlministyler.training.model import load_pair
-
-    model = OnePassStylizer(*load_pair(weights_dir), max_steps=4)
-    generator = torch.Generator().manual_seed(0)
-    with torch.no_grad():
-        for table in model.conditioning.parameters():
-            table.copy_(0.1 * torch.randn(table.shape, generator=generator))
-    folder = tmp_path_factory.mktemp("distilled")
-    save_distilled(model, folder / "distilled.pth.tar", {})
-    return folder
 
 
 def _export(tmp_path, distilled, data_dir, **kwargs):
@@ -93,3 +75,74 @@ def test_what_a_distilled_export_refuses(tmp_path, distilled, data_dir):
     path = _export(tmp_path, distilled, data_dir, steps=1, variant="split").files[0]
     with pytest.raises(UserError, match="distilled one-pass export"):
         Stylizer(path, engine="torch", engine_options=EngineOptions("cpu"))
+
+
+def test_a_step_input_export_serves_every_step_from_one_session(tmp_path, distilled, data_dir):
+    """--step-input: one output, the step an int64 input; verified at every step, and the runtime gives
+    what the all-steps export gives at each step, from one session (a new number, not a new model)."""
+    import cv2
+    from rlministyler.runtime import Stylizer
+
+    one = _export(tmp_path / "one", distilled, data_dir, steps=4, step_input=True, variant="split")
+    meta = one.metadata
+    assert meta["step_input"] == "step" and meta["format_version"] == 2 and not meta["all_steps"]
+    assert meta["inputs"][-1] == {"name": "step", "shape": [1], "dtype": "int64"}
+    assert [o["name"] for o in meta["outputs"]] == ["stylized"]
+    assert sorted(one.max_abs_diff) == [f"step_{k}" for k in range(1, 5)]  # verified at every step
+    assert all(d <= 1e-3 for d in one.max_abs_diff.values())
+    every = _export(tmp_path / "all", distilled, data_dir, steps=4, all_steps=True, variant="split")
+    frame = cv2.resize(cv2.imread(str(data_dir / "content" / "adain_cornell.jpg")), (96, 64))
+    runs = {}
+    for name, result in (("one", one), ("all", every)):
+        stylizer = Stylizer(result.files[0], "cpu")
+        stylizer.set_style(data_dir / "style" / "adain_mondrian.jpg")
+        assert stylizer.steps == [1, 2, 3, 4]
+        for step in (1, 3, 4, 2):
+            stylizer.step = step
+            runs[name, step] = stylizer.stylize(frame, bgr=True).astype(np.int16)
+        if name == "one":
+            engine = stylizer.engine
+            assert all(engine.session_for_step(k) is engine.session for k in range(1, 5))
+        else:  # the one-pass model's last step is pruned too: one builder, not four
+            assert stylizer.engine.session_for_step(4) is not stylizer.engine.session
+    for step in (1, 2, 3, 4):
+        assert np.abs(runs["one", step] - runs["all", step]).max() <= 1, step
+    assert np.abs(runs["one", 1] - runs["one", 4]).mean() > 1  # the step input matters
+
+
+def test_a_step_input_passes_the_unity_checks(tmp_path, distilled, data_dir):
+    import json
+
+    from rlministyler.export.unity_check import check_model
+
+    result = _export(tmp_path, distilled, data_dir, steps=4, step_input=True, variant="split",
+                     target="sentis", size=(64, 64))
+    report = check_model(result.files[0], "sentis", urp=True)
+    assert report.clean, report.failures + report.importer_warnings
+    meta = json.loads(result.sidecar.read_text())
+    assert meta["step_input"] == "step"
+
+
+@pytest.mark.parametrize(("kwargs", "needle"), [
+    (dict(model="official"), "--step-input needs a distilled model"),
+    (dict(all_steps=True), "--step-input and --all-steps"),
+    (dict(target="triton"), "--step-input cannot target triton"),
+])
+def test_what_a_step_input_refuses(tmp_path, distilled, kwargs, needle):
+    from rlministyler.export.exporter import ExportOptions, export_model
+
+    options = {"model": str(distilled), **kwargs}
+    out = tmp_path / ("repo" if kwargs.get("target") == "triton" else "x.onnx")
+    with pytest.raises(UserError, match=needle):
+        export_model(ExportOptions(output=out, steps=2, step_input=True, quiet=True, **options))
+    assert not out.exists()
+
+
+def test_the_web_builder_points_a_step_input_model_to_all_steps(tmp_path, distilled, data_dir):
+    from rlministyler.web.site import build_site
+
+    path = _export(tmp_path, distilled, data_dir, steps=2, step_input=True, variant="split").files[0]
+    with pytest.raises(UserError, match="--all-steps --steps 2 instead"):
+        build_site(path, tmp_path / "site", styles=[data_dir / "style" / "adain_mondrian.jpg"],
+                   log=lambda *a: None)
+    assert not (tmp_path / "site").exists()

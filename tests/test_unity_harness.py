@@ -144,3 +144,36 @@ def test_layers_are_spread_by_cost_as_the_reference_does(harness, n):
     mean = cumulative[-1] / n
     assert by_cost < by_count
     assert by_cost <= mean + max(PROFILE_MACS)  # off the even share by at most one layer
+
+
+def _sidecar_args(meta: dict, **change) -> list[str]:
+    """The harness's `sidecar` arguments for an export's sidecar ``meta`` (``change`` overrides)."""
+    meta = {**meta, **change}
+    tensors = ",".join(f"{t['name']}:{t['dtype']}" for t in meta["inputs"])
+    outputs = ",".join(f"{o['name']}:{o['step']}:{o['dtype']}" for o in meta["outputs"])
+    encoder = meta.get("style_encoder") or {"outputs": []}
+    return ["sidecar", meta["variant"], str(meta["steps"]), "all" if meta["all_steps"] else "one",
+            meta.get("step_input") or "-", tensors, outputs,
+            ",".join(f"{t['name']}:{t['dtype']}" for t in encoder["outputs"])]
+
+
+def test_the_sample_takes_a_distilled_step_input_export(harness, tmp_path, distilled, data_dir):
+    """The sidecar of a real --step-input export: no problems, every step from output 0 (one worker);
+    the all-steps export of the same model: step k from output k-1; a float step is refused."""
+    import json
+
+    from rlministyler.export.exporter import ExportOptions, export_model
+
+    metas = {}
+    for name, extra in (("one", {"step_input": True}), ("all", {"all_steps": True})):
+        result = export_model(ExportOptions(output=tmp_path / f"{name}.onnx", model=str(distilled), steps=4,
+                                            variant="split", target="sentis", size=(64, 64), quiet=True,
+                                            **extra))
+        metas[name] = json.loads(result.sidecar.read_text())
+    lines = harness("compatibility", *_sidecar_args(metas["one"])).splitlines()
+    assert lines == ["problems: ", "provides: 1@0,2@0,3@0,4@0"]
+    lines = harness("compatibility", *_sidecar_args(metas["all"])).splitlines()
+    assert lines == ["problems: ", "provides: 1@0,2@1,3@2,4@3"]
+    floats = [dict(t, dtype="float32") if t["name"] == "step" else t for t in metas["one"]["inputs"]]
+    lines = harness("compatibility", *_sidecar_args(metas["one"], inputs=floats)).splitlines()
+    assert lines[0] == "problems: step input 'step' is float32 (the sample feeds int64)"

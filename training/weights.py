@@ -20,6 +20,7 @@ from rlministyler.cache import ENV_CACHE as ENV_CACHE  # re-exported for callers
 from rlministyler.cache import cache_root
 from rlministyler.errors import UserError
 from rlministyler.limits import check_regular_file, file_kind
+from rlministyler.spec import DISTILLED_FILE as DISTILLED_FILE  # re-exported: training's name for it
 
 ENV_CHECKPOINT = "RLMINISTYLER_CHECKPOINT"
 ENV_BASE_URL = "RLMINISTYLER_WEIGHTS_URL"
@@ -46,7 +47,6 @@ def weights_cache_dir() -> Path:
     return cache_root() / "weights"
 
 
-DISTILLED_FILE = "distilled.pth.tar"  # a distilled one-pass model (training.distill)
 
 
 def distilled_model_path() -> Path:

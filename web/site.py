@@ -78,6 +78,10 @@ def _is_checkout(web: Path) -> bool:
 
 
 def _choose_steps(info: ModelInfo, steps: Sequence[int] | None) -> list[int]:
+    if info.step_input:  # the page holds one model per step; a pruned all-steps one is one pass too
+        raise UserError(f"{info.path.name} takes the step as an input, which the page does not feed: "
+                        f"export the distilled model with --all-steps --steps {info.steps} instead (each "
+                        "step is pruned to one pass)")
     held = sorted(info.outputs)
     if not steps:
         return held

@@ -101,6 +101,29 @@ static class SampleHarness
         Console.WriteLine(string.Join(",", counts));
     }
 
+    /// <summary>ExportSidecar.Problems, Provides and OutputIndexForStep for a sidecar whose fields are given
+    /// (the stubs' JsonUtility parses nothing): the test passes a real export's values. `inputs` and
+    /// `encoderOutputs` are "name:dtype" lists, `outputs` "name:step:dtype".</summary>
+    static void Sidecar(string variant, int steps, bool allSteps, string stepInput, string inputs, string outputs,
+                        string encoderOutputs)
+    {
+        Func<string, SidecarTensor[]> tensors = list => list.Split(',').Where(x => x.Length > 0).Select(x =>
+            new SidecarTensor { name = x.Split(':')[0], dtype = x.Split(':')[1] }).ToArray();
+        var meta = new ExportSidecar
+        {
+            format = ExportSidecar.Format, format_version = 2, variant = variant, steps = steps,
+            all_steps = allSteps, step_input = stepInput == "-" ? null : stepInput, inputs = tensors(inputs),
+            outputs = outputs.Split(',').Select(x => new SidecarOutput
+                { name = x.Split(':')[0], step = int.Parse(x.Split(':')[1]), dtype = x.Split(':')[2] }).ToArray(),
+            layout = "NCHW", color = "RGB", value_range = new[] { 0f, 1f }, size_multiple = 4, min_size = 8,
+            files = new SidecarFiles(),
+            style_encoder = new SidecarStyleEncoder { inputs = tensors("style:float32"), outputs = tensors(encoderOutputs) },
+        };
+        Console.WriteLine("problems: {0}", string.Join("; ", meta.Problems().ToArray()));
+        Console.WriteLine("provides: {0}", string.Join(",", Enumerable.Range(0, steps + 2)
+            .Where(meta.Provides).Select(t => t + "@" + meta.OutputIndexForStep(t))));
+    }
+
     static int Main(string[] args)
     {
         switch (args[0])
@@ -113,6 +136,9 @@ static class SampleHarness
                 return 0;
             case "spread":
                 Spread(int.Parse(args[1]), args[2]);
+                return 0;
+            case "sidecar":
+                Sidecar(args[1], int.Parse(args[2]), args[3] == "all", args[4], args[5], args[6], args[7]);
                 return 0;
             case "colour-problem":
                 Console.WriteLine("colour problem: {0}", FrameTextures.ColourProblem ?? "none");

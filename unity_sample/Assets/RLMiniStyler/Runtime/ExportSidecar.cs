@@ -55,7 +55,7 @@ namespace RLMiniStyler.Sample
     public class ExportSidecar
     {
         public const string Format = "rlministyler-onnx";
-        public const int SupportedFormatVersion = 1;
+        public const int SupportedFormatVersion = 2;   // 2: step_input
 
         public string format;
         public int format_version;
@@ -80,10 +80,16 @@ namespace RLMiniStyler.Sample
         // Each Conv's multiply-accumulates per content pixel, in graph order: Frames Per Inference spreads the
         // network over frames by it (LayerSpread). Absent: an equal count of layers a frame.
         [OptionalInSidecar] public float[] conv_macs;
+        // Distilled exports with --step-input: the name of the step input (int64, shape [1], 1..steps). The one
+        // output shows the step fed, so one worker serves every step and switching steps changes one number.
+        [OptionalInSidecar] public string step_input;
 
         public bool IsSplit { get { return variant == "split"; } }
         public bool IsFull { get { return variant == "full"; } }
         public bool IsBaked { get { return variant == "baked"; } }
+        public bool HasStepInput { get { return !string.IsNullOrEmpty(step_input); } }
+        /// <summary>Every step 1..K can be shown: an --all-steps model, or one with a step input.</summary>
+        public bool AnyStep { get { return all_steps || HasStepInput; } }
         public bool HasStaticSize { get { return static_size != null && static_size.Length == 2 && static_size[0] > 0; } }
         /// <summary>The model resizes inside its graph, so it takes the frame at full resolution.</summary>
         public bool TakesFullResolution { get { return InternalScale < 1f || !string.IsNullOrEmpty(upsample); } }
@@ -141,28 +147,49 @@ namespace RLMiniStyler.Sample
                 p.Add("internal_scale " + internal_scale + " is outside (0, 1]");
             if (!string.IsNullOrEmpty(upsample) && upsample != "bilinear" && upsample != "guided")
                 p.Add("unknown upsample '" + upsample + "' (this sample knows bilinear and guided)");
-            if (IsFull && (inputs == null || inputs.Length != 2))
-                p.Add("a full model has two inputs (content, style)");
-            if (IsBaked && inputs != null && inputs.Length != 1)
-                p.Add("a baked model has one input (content)");
+            var stepInputs = HasStepInput ? 1 : 0;
+            if (IsFull && (inputs == null || inputs.Length != 2 + stepInputs))
+                p.Add("a full model has two inputs (content, style)" + (HasStepInput ? " and its step" : ""));
+            if (IsBaked && inputs != null && inputs.Length != 1 + stepInputs)
+                p.Add("a baked model has one input (content)" + (HasStepInput ? " and its step" : ""));
+            if (HasStepInput)
+            {
+                if (all_steps)
+                    p.Add("a model with a step input has one output, not all_steps");
+                if (StepInputTensor() == null)
+                    p.Add("step_input '" + step_input + "' is not one of the inputs");
+                else if (StepInputTensor().dtype != "int64")
+                    p.Add("step input '" + step_input + "' is " + StepInputTensor().dtype + " (the sample feeds int64)");
+            }
             if (IsSplit)
             {
                 if (style_encoder == null || style_encoder.inputs == null || style_encoder.inputs.Length != 1 ||
                     style_encoder.outputs == null || style_encoder.outputs.Length == 0)
                     p.Add("a split model needs style_encoder inputs and outputs");
-                else if (inputs != null && inputs.Length != 1 + style_encoder.outputs.Length)
-                    p.Add("the frame model takes content plus one input per style-encoder output");
+                else if (inputs != null && inputs.Length != 1 + style_encoder.outputs.Length + stepInputs)
+                    p.Add("the frame model takes content plus one input per style-encoder output" +
+                          (HasStepInput ? " and its step" : ""));
             }
-            CheckFloat(inputs, "input", p);
+            CheckFloat(inputs, "input", step_input, p);
             CheckFloat(outputs, p);
             return p;
         }
 
-        static void CheckFloat(SidecarTensor[] tensors, string what, List<string> p)
+        /// <summary>The step input's entry in `inputs`, or null.</summary>
+        SidecarTensor StepInputTensor()
+        {
+            if (inputs != null)
+                foreach (var t in inputs)
+                    if (t.name == step_input)
+                        return t;
+            return null;
+        }
+
+        static void CheckFloat(SidecarTensor[] tensors, string what, string except, List<string> p)
         {
             if (tensors == null) return;
             foreach (var t in tensors)
-                if (t.dtype != "float32")
+                if (t.name != except && t.dtype != "float32")
                     p.Add(what + " '" + t.name + "' is " + t.dtype + " (the sample feeds float32)");
         }
 
@@ -177,15 +204,18 @@ namespace RLMiniStyler.Sample
         /// <summary>The name of the content input (the exporter lists it first).</summary>
         public string ContentInput { get { return inputs[0].name; } }
 
-        /// <summary>Whether this model can show step `step` (an all-steps model shows 1..K).</summary>
+        /// <summary>Whether this model can show step `step` (an all-steps or step-input model shows 1..K).</summary>
         public bool Provides(int step)
         {
-            return all_steps ? step >= 1 && step <= steps : step == steps;
+            return AnyStep ? step >= 1 && step <= steps : step == steps;
         }
 
-        /// <summary>Position in `outputs` of the output that holds `step`, or -1.</summary>
+        /// <summary>Position in `outputs` of the output that holds `step`, or -1 (a step-input model's one
+        /// output holds every step).</summary>
         public int OutputIndexForStep(int step)
         {
+            if (HasStepInput)
+                return Provides(step) ? 0 : -1;
             for (var i = 0; i < outputs.Length; i++)
                 if (outputs[i].step == step)
                     return i;

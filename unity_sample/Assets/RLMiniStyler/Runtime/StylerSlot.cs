@@ -46,6 +46,9 @@ namespace RLMiniStyler.Sample
         readonly int m_ContentInput;            // positions in m_Model.inputs
         readonly int m_StyleImageInput = -1;    // full: the style image input
         readonly int[] m_StyleCodeInputs;       // split: one per style-encoder output, in sidecar order
+        readonly int m_StepInput = -1;          // a distilled --step-input model: the step input
+        Tensor<int> m_Step;                     // its value, uploaded when the step changes
+        int m_StepUploaded;
 
         // Workers by the step they stop at: 0 = the model as exported (all K steps), t = trimmed to step t.
         readonly Dictionary<int, Worker> m_Workers = new Dictionary<int, Worker>();
@@ -89,6 +92,8 @@ namespace RLMiniStyler.Sample
                     m_StyleCodeInputs[i] = InputPosition(m_Model, codes[i].name, label);
                 m_StyleCode = new Tensor[codes.Length];
             }
+            if (meta.HasStepInput)
+                m_StepInput = InputPosition(m_Model, meta.step_input, label);
             foreach (var output in meta.outputs)
                 if (!HasOutput(m_Model, output.name))
                     throw new FormatException(label + ": the sidecar lists output '" + output.name +
@@ -140,7 +145,7 @@ namespace RLMiniStyler.Sample
         /// <summary>The steps this model can show.</summary>
         public void AddSteps(List<int> into)
         {
-            if (meta.all_steps)
+            if (meta.AnyStep)
                 for (var t = 1; t <= meta.steps; t++) into.Add(t);
             else
                 into.Add(meta.steps);
@@ -213,7 +218,8 @@ namespace RLMiniStyler.Sample
             var outputPos = meta.OutputIndexForStep(step);
             if (!meta.Provides(step) || outputPos < 0)
                 throw new ArgumentException(label + " does not provide step " + step);
-            // An all-steps model trimmed to step t runs t steps instead of K.
+            // An all-steps model trimmed to step t runs t steps instead of K; a step-input model has one worker
+            // for every step (the step is an input it is fed in Bind).
             var key = meta.all_steps && trim && step != meta.steps ? step : 0;
             m_ActiveStep = step;
             m_ActiveKey = key;
@@ -281,6 +287,20 @@ namespace RLMiniStyler.Sample
             if (meta.IsSplit)
                 for (var i = 0; i < m_StyleCodeInputs.Length; i++)
                     m_Active.SetInput(m_StyleCodeInputs[i], m_StyleCode[i]);
+            if (m_StepInput >= 0)
+            {
+                if (m_Step == null)
+                {
+                    m_Step = new Tensor<int>(new TensorShape(1), new[] { m_ActiveStep });
+                    m_StepUploaded = m_ActiveStep;
+                }
+                else if (m_StepUploaded != m_ActiveStep)
+                {
+                    m_Step.Upload(new[] { m_ActiveStep });   // a new number: same worker, same cost
+                    m_StepUploaded = m_ActiveStep;
+                }
+                m_Active.SetInput(m_StepInput, m_Step);
+            }
         }
 
         /// <summary>The worker that shows the selected step; schedule it after Bind.</summary>
@@ -315,6 +335,9 @@ namespace RLMiniStyler.Sample
             if (m_StyleImage != null)
                 m_StyleImage.Dispose();
             m_StyleImage = null;
+            if (m_Step != null)
+                m_Step.Dispose();
+            m_Step = null;
             m_EncodedStyle = null;
             m_EncodedStyleSize = -1;
         }
