@@ -40,7 +40,8 @@ namespace RLMiniStyler.Sample
         [Header("Models")]
         [Tooltip("Exported models. Drag the .onnx in; the .json sidecar (and, for split, the _style.onnx) " +
                  "next to it is picked up automatically in the Editor. One --all-steps model covers every step " +
-                 "up to K; single-step models are chosen by their step; baked models add one style each.")]
+                 "up to K, and so does a distilled --step-input model (one worker, every step one pass); " +
+                 "single-step models are chosen by their step; baked models add one style each.")]
         public List<StylerModelEntry> models = new List<StylerModelEntry>();
 
         [Header("Step")]
