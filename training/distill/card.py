@@ -60,6 +60,13 @@ def render(record: dict, measured: str | None = None) -> str:
         f"VGG style + {cfg.get('content_weight')} x VGG content; Adam, lr {cfg.get('lr')} for the network "
         f"and {cfg.get('table_lr')} for the step table.",
     ]
+    if cfg.get("augment"):
+        lines.append("- Varied pairs (`--augment`): paintings as contents too, a random scale of 0.75-1.25x, "
+                     "random flips, half the styles hue-rotated; training files only.")
+    if cfg.get("ema"):
+        lines.append(f"- The weights are a moving average of training's (decay {cfg['ema']}).")
+    if cfg.get("init"):
+        lines.append(f"- Started from the distilled model `{cfg['init']}` (`--init`), not from the teacher.")
     scores = get("heldout_psnr_db")
     if scores:
         lines += ["", "## Held-out scores at the last checkpoint", "",
@@ -71,7 +78,9 @@ def render(record: dict, measured: str | None = None) -> str:
         lines += ["", measured.strip()]
     lines += ["", "## Use", "", "```bash",
               "rlministyler stylize photo.jpg --style art.jpg --model distilled --steps 5 -o out.png",
-              "rlministyler export --model distilled --steps 10 --all-steps -o distilled10.onnx", "```", ""]
+              "rlministyler export --model distilled --steps 10 --all-steps -o distilled10.onnx",
+              "rlministyler export --model distilled --steps 10 --step-input --target sentis -o unity10.onnx",
+              "```", ""]
     return "\n".join(lines)
 
 
