@@ -7,7 +7,14 @@ import argparse
 from pathlib import Path
 
 from rlministyler import spec
-from rlministyler.argtypes import image_side, non_negative, positive_float, positive_int, steps_count
+from rlministyler.argtypes import (
+    image_side,
+    non_negative,
+    positive_float,
+    positive_int,
+    steps_count,
+    temporal_weight,
+)
 
 EPILOG = """\
 inputs: folders (searched recursively), globs ('shots/**/*.mp4', quoted), list files (.txt or .lst,
@@ -50,8 +57,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                    help="frames before each segment that warm the temporal filter up (default 8)")
     b.add_argument("--temporal", choices=spec.TEMPORAL_MODES, default="off",
                    help="temporal smoothing of videos, as in `run` (default off)")
-    b.add_argument("--temporal-weight", type=positive_float, default=0.6, metavar="W",
-                   help="weight of the previous frame (default 0.6)")
+    b.add_argument("--temporal-weight", type=temporal_weight, default=spec.TEMPORAL_WEIGHT, metavar="W",
+                   help="weight of the previous output in the blend, in [0, 1) "
+                        f"(default {spec.TEMPORAL_WEIGHT})")
     b.add_argument("--style-size", type=image_side, default=spec.STYLE_SIZE, metavar="N",
                    help=f"the style's shorter side when encoded (default {spec.STYLE_SIZE})")
     b.add_argument("--engine", choices=spec.RUNTIME_ENGINES, default="onnxruntime",

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from rlministyler.runtime.build import StylizerOptions
 
+from rlministyler import spec
 from rlministyler.errors import UserError
 from rlministyler.safety import make_output_folder, write_text
 
@@ -40,7 +41,7 @@ class BatchOptions:
     segment_seconds: float = 10.0
     overlap: int = 8
     temporal: str = "off"
-    temporal_weight: float = 0.6
+    temporal_weight: float = spec.TEMPORAL_WEIGHT
     style_size: int = 256
     engine: str = "onnxruntime"
     provider: str = "cpu"

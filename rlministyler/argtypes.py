@@ -69,6 +69,17 @@ def positive_float(text: str) -> float:
     return value
 
 
+def temporal_weight(text: str) -> float:
+    """The previous output's weight in the temporal blend: in [0, 1)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+    if not 0.0 <= value < 1.0:
+        raise argparse.ArgumentTypeError(f"expected a weight in [0, 1), got {text}")
+    return value
+
+
 def positive_int(text: str) -> int:
     value = non_negative(text)
     if value == 0:

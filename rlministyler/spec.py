@@ -33,6 +33,7 @@ MAX_SCALE = 1.0
 PROVIDERS = ("auto", "cpu", "cuda", "tensorrt")  # onnxruntime execution providers `run` offers
 UPSAMPLERS = ("bilinear", "guided")  # how a smaller network output returns to the frame size
 TEMPORAL_MODES = ("off", "ema", "flow")  # runtime.temporal
+TEMPORAL_WEIGHT = 0.6  # the previous output's weight in the temporal blend (default); in [0, 1)
 UNITY_ENGINES = ("sentis", "barracuda")  # the Unity importers check-unity knows
 RUNTIME_ENGINES = ("onnxruntime", "torch")  # what runs the network for `run` (runtime.engine)
 # the exact speed rewrites of the export (export.rewrites applies them)

@@ -28,7 +28,7 @@ class StylizerOptions:
     network_scale: float = 1.0  # `run --scale`: the network runs at this fraction of the frame
     upsample: str | None = None  # None: guided below network scale 1, else bilinear
     temporal: str = "off"
-    temporal_weight: float = 0.6
+    temporal_weight: float = spec.TEMPORAL_WEIGHT
     keyframe_interval: int | str = 1  # N or "auto"
     target_fps: float | None = None
     threads: int | None = None

@@ -172,6 +172,7 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
         non_negative,
         positive_int,
         steps_count,
+        temporal_weight,
         thread_count,
     )
 
@@ -218,8 +219,9 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     r.add_argument("--temporal", choices=spec.TEMPORAL_MODES, default="off",
                    help="smoothing between frames: ema blends with the previous output; flow warps it "
                         "along the optical flow and blends where the flow is reliable (default: off)")
-    r.add_argument("--temporal-weight", type=float, default=0.6, metavar="W",
-                   help="weight of the previous output in the blend, 0..0.95 (default 0.6)")
+    r.add_argument("--temporal-weight", type=temporal_weight, default=spec.TEMPORAL_WEIGHT, metavar="W",
+                   help="weight of the previous output in the blend, in [0, 1) "
+                        f"(default {spec.TEMPORAL_WEIGHT})")
     r.add_argument("--display", action=argparse.BooleanOptionalAction, default=None,
                    help="show the result in a window (default: on for cameras when a display exists)")
     r.add_argument("--no-overlay", action="store_true", help="start with the fps overlay hidden")

@@ -46,7 +46,8 @@ class Stylizer:
 
     def __init__(self, model: str | Path, provider: str = "auto", *, engine: str | Engine = DEFAULT_ENGINE,
                  step: int | None = None, network_scale: float = 1.0, temporal: str = "off",
-                 temporal_weight: float = 0.6, threads: int | None = None, device_id: int = 0,
+                 temporal_weight: float = spec.TEMPORAL_WEIGHT, threads: int | None = None,
+                 device_id: int = 0,
                  style_size: int = spec.STYLE_SIZE, upsample: str | None = None,
                  engine_options: EngineOptions | None = None) -> None:
         problem = spec.scale_error(network_scale)

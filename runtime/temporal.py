@@ -67,7 +67,7 @@ class TemporalFilter:
 
     mode = "off"
 
-    def __init__(self, weight: float = 0.6) -> None:
+    def __init__(self, weight: float = spec.TEMPORAL_WEIGHT) -> None:
         if not 0.0 <= weight < 1.0:
             raise ValueError(f"temporal weight must be in [0, 1), got {weight}")
         self.weight = weight
@@ -120,7 +120,7 @@ class FlowFilter(TemporalFilter):
 
     mode = "flow"
 
-    def __init__(self, weight: float = 0.6, flow_width: int = FLOW_WIDTH) -> None:
+    def __init__(self, weight: float = spec.TEMPORAL_WEIGHT, flow_width: int = FLOW_WIDTH) -> None:
         super().__init__(weight)
         self.flow_width = flow_width
         self._dis = cv2.DISOpticalFlow_create(cv2.DISOPTICAL_FLOW_PRESET_FAST)
@@ -167,7 +167,7 @@ class FlowFilter(TemporalFilter):
         return self._prev_out
 
 
-def make_filter(mode: str, weight: float = 0.6) -> TemporalFilter:
+def make_filter(mode: str, weight: float = spec.TEMPORAL_WEIGHT) -> TemporalFilter:
     """``off``, ``ema`` or ``flow``."""
     if mode == "ema":
         return EmaFilter(weight)

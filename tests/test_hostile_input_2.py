@@ -386,6 +386,8 @@ def test_a_damaged_checkpoint_is_one_line_of_ours(weights_dir, tmp_path, case, n
     (["export", "--steps", "1", "--internal-scale", "1e-320", "-o", "m.onnx"], "--internal-scale"),
     (["export", "--steps", "1", "--internal-scale", "0.3", "-o", "m.onnx"], "--internal-scale"),
     (["run", "m.onnx", "-i", "x.png", "--target-fps", "inf"], "--target-fps"),
+    (["run", "m.onnx", "-i", "x.png", "--temporal-weight", "1"], "--temporal-weight"),
+    (["batch", "m.onnx", "x.png", "-o", "out", "--temporal-weight", "-0.1"], "--temporal-weight"),
     (["bench", "--threads", "100000", "-o", "b"], "--threads"),
     (["bench", "--threads", "-1", "-o", "b"], "--threads"),
 ])

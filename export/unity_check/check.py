@@ -88,5 +88,3 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{parser.prog}: error: {exc}", file=sys.stderr)
         return 2
 
-
-DESCRIPTION = "Check any ONNX file against what Unity's importers accept."
