@@ -133,3 +133,40 @@ def test_bench_distilled_scores_an_untrained_student_as_the_teachers_step_one(tm
     card = (out / result["card"]).read_text()  # the model card, with this run's measured table
     assert "## Measured by `rlministyler bench --suite distilled` (2 held-out pairs at 128 px)" in card
     assert f"| 5 | {result['rows'][1]['one_pass_psnr']:.2f} / " in card and "Licence: MIT" in card
+
+
+def test_weights_install_makes_a_model_the_distilled_one(tmp_path, distilled, weights_dir, monkeypatch,
+                                                         capsys):
+    """Offline, from a local path: checked by loading, copied atomically with its card; another model
+    replaces it only with --force; a file that is not a distilled model is one line, nothing installed."""
+    from rlministyler.training.weights import resolve_model, sha256_of
+
+    from rlministyler.cli import main
+
+    monkeypatch.setenv("RLMINISTYLER_CACHE", str(tmp_path / "cache"))
+    installed = tmp_path / "cache" / "weights" / "distilled" / "distilled.pth.tar"
+    assert main(["weights", "install", str(weights_dir / "actor.pth.tar")]) == 2
+    assert "not a distilled rlministyler model" in capsys.readouterr().err and not installed.exists()
+    (distilled / "MODEL_CARD.md").write_text("# the card\n")
+    try:
+        assert main(["weights", "install", str(distilled)]) == 0
+    finally:
+        (distilled / "MODEL_CARD.md").unlink()
+    assert resolve_model("distilled") == installed
+    assert sha256_of(installed) == sha256_of(distilled / "distilled.pth.tar")
+    assert installed.with_name("MODEL_CARD.md").read_text() == "# the card\n"
+    other = tmp_path / "other.pth.tar"
+    from rlministyler.training.distill.checkpoint import load_distilled, save_distilled
+
+    model, _ = load_distilled(distilled)
+    with torch.no_grad():
+        model.conditioning.code_bias.add_(0.01)
+    save_distilled(model, other, {})
+    capsys.readouterr()
+    assert main(["weights", "install", str(other)]) == 2
+    assert "--force" in capsys.readouterr().err
+    assert main(["weights", "install", str(other), "--force"]) == 0
+    assert sha256_of(installed) == sha256_of(other) and not installed.with_name("MODEL_CARD.md").exists()
+    monkeypatch.setenv("RLMINISTYLER_CHECKPOINT", str(weights_dir))
+    assert main(["weights", "show"]) == 0
+    assert f"{installed} ({installed.stat().st_size:,} bytes)" in capsys.readouterr().out

@@ -209,7 +209,7 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     add_distill(sub)
 
     w = sub.add_parser(
-        "weights", help="download or locate the official checkpoints",
+        "weights", help="download or locate the official checkpoints; install a distilled model",
         description="Manage the authors' official RLMiniStyler checkpoints (MIT licence).",
         epilog=WEIGHTS_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
     wsub = w.add_subparsers(dest="action", metavar="ACTION", parser_class=Parser, required=True)
@@ -227,3 +227,11 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
                                     "RLMINISTYLER_CHECKPOINT, cache) and check its files.")
     s.add_argument("--checkpoint", metavar="DIR", help="folder to check instead of the default")
     s.set_defaults(func=_run_weights)
+    i = wsub.add_parser("install", help="install a distilled one-pass model as --model distilled",
+                        description="Copy a `rlministyler distill` model (a run's best/ or latest/ "
+                                    "folder, or its distilled.pth.tar) into the cache, where --model "
+                                    "distilled finds it, with its MODEL_CARD.md; offline. The file is "
+                                    "loaded and checked first.")
+    i.add_argument("model", metavar="MODEL", help="a distill run's best/ or latest/ folder, or the file")
+    i.add_argument("--force", action="store_true", help="replace an installed model that differs")
+    i.set_defaults(func=_run_weights)

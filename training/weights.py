@@ -66,7 +66,8 @@ def resolve_model(model: str) -> Path | None:
         path = distilled_model_path()
         if not path.is_file():
             raise UserError(f"no distilled model is installed ({path} not found): pass --model PATH "
-                            "with a `rlministyler distill` run's latest/ folder")
+                            "with a `rlministyler distill` run's best/ folder, or install one with "
+                            "`rlministyler weights install RUN/best`")
         return path
     path = Path(model).expanduser()
     if path.is_dir():
