@@ -165,11 +165,13 @@ def run(args: argparse.Namespace) -> int:
         from .distilled import run_distilled
         from .quality import loss_network
 
+        official = cache.get(ModelSpec("split", "fp32", 5, True)) if video is not None else None
         results["distilled"] = run_distilled(
             args.checkpoint, resolve_model(args.distilled or "distilled"), contents, styles, video, out,
             loss_network(contents[-8:], say), size=128 if args.quick else 384,
             steps=(1, 5, 10) if args.quick else range(1, 11), pairs=2 if args.quick else 24,
-            frames=6 if args.quick else 24, say=say)
+            frames=6 if args.quick else 24, official_export=official, live_style=(style_path, style_rgb),
+            threads=threads, say=say)
     if "gpu" in suites:
         from .gpu import FULL_PLAN, QUICK_PLAN, run_gpu
 

@@ -7,6 +7,12 @@ style image; ratios of means over the pairs); the cost per frame of both (PyTorc
 and, on the clip, the warping error of both at step 5. A contact sheet (teacher and one-pass, per
 step) and a plot go beside the report. Held-out pairs: every Nth content and style as
 ``rlministyler distill`` kept them out (N from the model's run, else 5).
+
+Live (with the clip and an official step-5 export): the clip at 640x360 through the runtime as
+``rlministyler run`` plays it, at step 5: the teacher's export at full resolution, the one-pass
+export at full resolution, and the one-pass export with ``--target-fps 30``; frames per second and
+the VGG style loss of each (``bench --suite realtime``'s losses), the last two also as a ratio to
+the teacher's.
 """
 
 from __future__ import annotations
@@ -55,7 +61,11 @@ def _ms(fn: Callable[[], object]) -> float:
 
 def run_distilled(checkpoint: str | None, model: Path, contents: list[Path], styles: list[Path],
                   video: Path | None, out: Path, vgg, *, size: int = 384, steps: Sequence[int] = range(1, 11),
-                  pairs: int = 24, frames: int = 24, say: Callable[[str], None] = print) -> dict:
+                  pairs: int = 24, frames: int = 24, official_export: Path | None = None,
+                  live_style: tuple[Path, np.ndarray] | None = None, threads: int | None = None,
+                  say: Callable[[str], None] = print) -> dict:
+    """The suite; ``official_export`` (an all-steps official export with step 5) and ``live_style``
+    (the style file and its RGB image, shorter side 256) add the live measurement."""
     from rlministyler.training.distill.card import write_card
     from rlministyler.training.distill.checkpoint import load_distilled
     from rlministyler.training.distill.stylizer import OnePassTorchStylizer
@@ -100,6 +110,9 @@ def run_distilled(checkpoint: str | None, model: Path, contents: list[Path], sty
     result = {"model": str(model), "pairs": len(chosen), "size": size, "holdout_every": every, "rows": rows}
     if video is not None and 5 in steps:
         result["warping_error_step5"] = _flicker(teacher, student, video, style, frames)
+        if official_export is not None and live_style is not None:
+            result["live"] = _live(official_export, model, video, *live_style, out, vgg, 2 * frames, threads,
+                                   say)
     result["sheet"] = _sheet(sheet_tiles, out / "distilled_sheet.jpg").name
     result["plot"] = _plot(rows, out / "distilled.png").name
     result["card"] = write_card(out, record, measured_section(result)).name
@@ -117,7 +130,61 @@ def measured_section(result: dict) -> str:
     if warp:
         lines += ["", f"Warping error at step 5 on the clip: teacher {warp['teacher']}, "
                   f"one pass {warp['one_pass']}."]
+    if result.get("live"):
+        lines += ["", live_table(result["live"])]
     return "\n".join(lines)
+
+
+def live_table(live: dict) -> str:
+    """The live measurement as Markdown: a sentence and a table."""
+    lines = [f"Live, the clip at {live['size']}, step {live['step']}, `rlministyler run` on the benchmark's "
+             "CPU:", "", "| | fps | VGG style loss | / teacher's |", "|---|---|---|---|"]
+    lines += [f"| {r['label']} | {r['fps']} | {r['style']} | {r['style_ratio']} |" for r in live["rows"]]
+    return "\n".join(lines)
+
+
+LIVE_SIZE = (360, 640)  # (h, w)
+LIVE_STEP = 5
+LIVE_FPS = 30.0
+
+
+def _live(official: Path, model: Path, video: Path, style_path: Path, style_rgb: np.ndarray, out: Path,
+          vgg, frames: int, threads: int | None, say: Callable[[str], None]) -> dict:
+    """The clip through the runtime at step 5: the teacher's export at full resolution, the one-pass
+    export at full resolution and with ``--target-fps 30`` (after one pass over the clip to settle)."""
+    import time
+
+    from rlministyler.export.exporter import ExportOptions, export_model
+    from rlministyler.runtime.build import StylizerOptions, build_stylizer
+    from rlministyler.training.weights import sha256_of
+
+    from .realtime import LOSS_SIZE, _frames, _VggLosses
+
+    one_pass = out / "models" / f"distilled_{sha256_of(model)[:12]}_all{LIVE_STEP}.onnx"
+    if not one_pass.is_file():
+        export_model(ExportOptions(output=one_pass, steps=LIVE_STEP, all_steps=True, variant="split",
+                                   model=str(model), quiet=True))
+    clip = _frames(video, frames, LIVE_SIZE)
+    losses = _VggLosses(vgg, style_rgb, LOSS_SIZE)
+    rows = []
+    for label, path, target in (("teacher, full resolution", official, None),
+                                ("one pass, full resolution", one_pass, None),
+                                (f"one pass, --target-fps {LIVE_FPS:g}", one_pass, LIVE_FPS)):
+        runner = build_stylizer(StylizerOptions(path, provider="cpu", step=LIVE_STEP, target_fps=target,
+                                                threads=threads))
+        runner.set_style(style_path)
+        for frame in clip if target else clip[:1]:  # warm-up; pacing settles over one pass of the clip
+            runner.stylize(frame, bgr=True)
+        start, outputs = time.perf_counter(), []
+        for frame in clip:
+            outputs.append(runner.stylize(frame, bgr=True))
+        fps = round(len(clip) / (time.perf_counter() - start), 2)
+        runner.close()
+        rows.append({"label": label, "fps": fps, "style": losses(clip, outputs)["style"]})
+        say(f"distilled live: {rows[-1]}")
+    for row in rows:
+        row["style_ratio"] = round(row["style"] / rows[0]["style"], 3)
+    return {"size": f"{LIVE_SIZE[1]}x{LIVE_SIZE[0]}", "step": LIVE_STEP, "frames": len(clip), "rows": rows}
 
 
 def _row(k: int, values: dict[str, list[float]]) -> dict:

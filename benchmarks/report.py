@@ -105,6 +105,7 @@ def markdown(results: dict) -> str:
         lines += ["## Plots", ""] + [f"![{Path(p).stem}]({Path(p).name})" for p in plots] + [""]
     distilled = results.get("distilled")
     if distilled and distilled.get("rows"):
+        from .distilled import live_table
         from .distilled import markdown_table as distilled_table
 
         flicker = distilled.get("warping_error_step5")
@@ -113,6 +114,7 @@ def markdown(results: dict) -> str:
                   "one pass / teacher (ratios of means); ms per frame in PyTorch on this machine."
                   + (f" Warping error at step 5 on the clip: teacher {flicker['teacher']}, one pass "
                      f"{flicker['one_pass']}." if flicker else ""), "", distilled_table(distilled), "",
+                  *([live_table(distilled["live"]), ""] if distilled.get("live") else []),
                   f"![one pass vs teacher]({distilled['plot']})", f"![sheet]({distilled['sheet']})", ""]
     return "\n".join(lines)
 

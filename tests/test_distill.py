@@ -129,10 +129,17 @@ def test_bench_distilled_scores_an_untrained_student_as_the_teachers_step_one(tm
     assert result["rows"][2]["style_ratio"] > 1.0  # step 1's style is weaker than step 10's
     assert result["warping_error_step5"]["one_pass"] > 0
     assert (out / result["sheet"]).stat().st_size > 10_000 and (out / result["plot"]).is_file()
-    assert "## The one-pass model against its teacher" in (out / "report.md").read_text()
+    report = (out / "report.md").read_text()
+    assert "## The one-pass model against its teacher" in report
     card = (out / result["card"]).read_text()  # the model card, with this run's measured table
     assert "## Measured by `rlministyler bench --suite distilled` (2 held-out pairs at 128 px)" in card
     assert f"| 5 | {result['rows'][1]['one_pass_psnr']:.2f} / " in card and "Licence: MIT" in card
+    live = result["live"]  # the clip through the runtime at step 5, as `run` plays it
+    assert [r["label"] for r in live["rows"]] == ["teacher, full resolution", "one pass, full resolution",
+                                                  "one pass, --target-fps 30"]
+    assert live["size"] == "640x360" and live["frames"] == 12 and all(r["fps"] > 0 for r in live["rows"])
+    assert live["rows"][0]["style_ratio"] == 1.0 and live["rows"][1]["style_ratio"] > 1.0  # step 1 is weaker
+    assert "| one pass, --target-fps 30 |" in card and "| one pass, --target-fps 30 |" in report
 
 
 def test_weights_install_makes_a_model_the_distilled_one(tmp_path, distilled, weights_dir, monkeypatch,
