@@ -139,7 +139,8 @@ def test_bench_distilled_scores_an_untrained_student_as_the_teachers_step_one(tm
                                                   "one pass, --target-fps 30"]
     assert live["size"] == "640x360" and live["frames"] == 12 and all(r["fps"] > 0 for r in live["rows"])
     assert live["rows"][0]["style_ratio"] == 1.0 and live["rows"][1]["style_ratio"] > 1.0  # step 1 is weaker
-    assert "| one pass, --target-fps 30 |" in card and "| one pass, --target-fps 30 |" in report
+    assert "| one pass, --target-fps 30 (target 30 fps: scale " in card
+    assert "--target-fps 30 (target" in report
 
 
 def test_weights_install_makes_a_model_the_distilled_one(tmp_path, distilled, weights_dir, monkeypatch,
