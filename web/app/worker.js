@@ -175,6 +175,15 @@ async function loadBackend(name, adapter) {
 }
 
 async function fallBack(reason) {
+  // a lost device may fail the frame (a mapAsync, a run) before device.lost has resolved: give the
+  // promise a moment, so that the notice names the cause rather than the symptom
+  if (backend === 'webgpu' && device && !lostReason) {
+    await Promise.race([device.lost, new Promise((resolve) => setTimeout(resolve, 200))]);
+    await Promise.resolve(); // the lost handler runs in the microtask after the promise resolves
+  }
+  if (lostReason && !reason.startsWith('the GPU device was lost')) {
+    reason = `the GPU device was lost (${lostReason}): ${reason}`;
+  }
   if (backend !== 'webgpu' || asked === 'webgpu') throw new Error(reason);
   await releaseAll();
   note = `WebGPU failed (${reason}); running on WebAssembly`;
