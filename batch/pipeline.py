@@ -14,6 +14,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from rlministyler.runtime.build import StylizerOptions
+from rlministyler.runtime.engine import DEFAULT_ENGINE
 
 from rlministyler import spec
 from rlministyler.errors import UserError
@@ -42,8 +43,8 @@ class BatchOptions:
     overlap: int = 8
     temporal: str = "off"
     temporal_weight: float = spec.TEMPORAL_WEIGHT
-    style_size: int = 256
-    engine: str = "onnxruntime"
+    style_size: int = spec.STYLE_SIZE
+    engine: str = DEFAULT_ENGINE
     provider: str = "cpu"
     cpus_per_worker: float = 1.0
     gpus_per_worker: float = 0.0

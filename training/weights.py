@@ -69,13 +69,18 @@ def resolve_model(model: str) -> Path | None:
                             "with a `rlministyler distill` run's best/ folder, or install one with "
                             "`rlministyler weights install RUN/best`")
         return path
+    return distilled_file(model, "--model", "neither official, distilled nor a distilled model file")
+
+
+def distilled_file(model: str, role: str, missing: str) -> Path:
+    """The distilled model file a path names: a folder holding ``DISTILLED_FILE`` (a run's ``best/``
+    or ``latest/``), or the file; a one-line error beginning ``role model: missing`` when there is none."""
     path = Path(model).expanduser()
     if path.is_dir():
         path = path / DISTILLED_FILE
     if not path.exists():
-        raise UserError(f"--model {model}: neither official, distilled nor a distilled model file "
-                        f"({path} not found)")
-    check_regular_file(path, "--model")  # a FIFO or a device, named as what it is
+        raise UserError(f"{role} {model}: {missing} ({path} not found)")
+    check_regular_file(path, role)  # a FIFO or a device, named as what it is
     return path
 
 

@@ -25,9 +25,9 @@ def install(source: str, force: bool = False) -> Path:
 
     from .distill.card import CARD_FILE
     from .distill.checkpoint import load_distilled
-    from .weights import resolve_model, sha256_of
+    from .weights import distilled_file, sha256_of
 
-    path = resolve_model(source if source not in ("official", "distilled") else f"./{source}")
+    path = distilled_file(source, "MODEL", "no distilled model file there")
     load_distilled(path)  # a model that does not load is never installed
     dest = distilled_model_path()
     if dest.resolve() == path.resolve():
