@@ -65,6 +65,13 @@ def test_a_run_resumes_exactly_and_its_model_loads(tmp_path, weights_dir, data_d
     card = (tmp_path / "a" / "latest" / "MODEL_CARD.md").read_text()  # the card beside the model
     assert "4 iterations" in card and f"{scores['10']:.2f}" in card and record["held_out"][0] in card
     assert f"{record['train_contents']} photos and {record['train_styles']} paintings" in card
+    # four iterations leave the student near the teacher's step 1 at every step: against the
+    # teacher's step 10 it is weaker in style (higher style loss) and closer to the content
+    ratios = record["heldout_ratios"]
+    assert ratios == {k.removeprefix("heldout_"): v for k, v in logs[0][-1].items() if k.endswith("_ratio")}
+    assert ratios["style_ratio"]["10"] > ratios["style_ratio"]["1"] > 0
+    assert ratios["content_ratio"]["10"] < ratios["content_ratio"]["1"]
+    assert f"VGG style loss / the teacher's | {ratios['style_ratio']['1']:.2f}" in card
 
 
 @pytest.mark.parametrize(("args", "needle"), [

@@ -70,10 +70,16 @@ def render(record: dict, measured: str | None = None) -> str:
     scores = get("heldout_psnr_db")
     if scores:
         lines += ["", "## Held-out scores at the last checkpoint", "",
-                  f"PSNR (dB) to the teacher's step k, held-out pairs, {cfg.get('size')} px centre crops:",
+                  f"Against the teacher's step k, held-out pairs, {cfg.get('size')} px centre crops:",
                   "",
                   "| step | " + " | ".join(scores) + " |", "|---" * (len(scores) + 1) + "|",
-                  "| dB | " + " | ".join(f"{v:.2f}" for v in scores.values()) + " |"]
+                  "| PSNR dB | " + " | ".join(f"{v:.2f}" for v in scores.values()) + " |"]
+        ratios = get("heldout_ratios") or {}
+        for name in ("style", "content"):
+            row = ratios.get(f"{name}_ratio")
+            if row:
+                lines.append(f"| VGG {name} loss / the teacher's | "
+                             + " | ".join(f"{row.get(k, float('nan')):.2f}" for k in scores) + " |")
     if measured:
         lines += ["", measured.strip()]
     lines += ["", "## Use", "", "```bash",

@@ -6,8 +6,9 @@ per sample (uniform in 1..max_steps); the teacher runs its sequence up to the ba
 makes each sample's step in one pass. The loss, all against the teacher's step ``k``:
 ``pixel_weight * L1 + style_weight * VGG channel statistics (relu1_1..relu4_1) + content_weight *
 VGG relu4_1 MSE``, with the training's Gatys-normalised VGG-19. Every Nth content and style image
-(sorted by name) is kept out; at each checkpoint the student is scored on held-out pairs (PSNR to
-the teacher per step, in ``log.jsonl``).
+(sorted by name) is kept out; at each checkpoint the student is scored on held-out pairs (per
+step: PSNR to the teacher, and its VGG style and content losses as ratios to the teacher's, in
+``log.jsonl`` and the model card).
 
 Run directory (``--out``)::
 
@@ -39,7 +40,7 @@ from rlministyler.training.train import state as S
 from rlministyler.training.train.data import PairSource, load_center, scan_images, spread
 from rlministyler.training.train.distributed import setup_device
 from rlministyler.training.train.guard import RunLock, check_losses
-from rlministyler.training.train.losses import content_loss, style_loss, style_stats
+from rlministyler.training.train.losses import content_loss, evaluate_pair, style_loss, style_stats
 from rlministyler.training.train.vgg import CONTENT_LAYER, STYLE_LAYERS, build_loss_network
 from rlministyler.training.weights import resolve_checkpoint_dir, sha256_of
 
@@ -130,7 +131,8 @@ class Distiller:
         self.steps_gen = torch.Generator().manual_seed(cfg.seed + 1)
         self.iteration = 0
         self.elapsed_s = 0.0  # training time over all sessions of the run (for the model card)
-        self.last_scores: dict[str, float] | None = None
+        self.last_scores: dict[str, float] | None = None  # held-out PSNR per step
+        self.last_ratios: dict[str, dict[str, float]] | None = None  # style and content ratios per step
         self.best_score = float("-inf")
         self.stop_requested = False
         self.eval_set = self._eval_set()
@@ -153,9 +155,10 @@ class Distiller:
         return self.average if self.average is not None else self.student
 
     # --- data and targets ---------------------------------------------------------------------
-    def _eval_set(self) -> list[tuple[torch.Tensor, torch.Tensor, dict[int, torch.Tensor]]]:
-        """Held-out pairs (centre crops) with the teacher's steps, computed once: every held-out
-        content with ``EVAL_STYLES_PER_CONTENT`` held-out styles, spread over them."""
+    def _eval_set(self) -> list[tuple[torch.Tensor, torch.Tensor, dict[int, torch.Tensor], dict[int, dict]]]:
+        """Held-out pairs (centre crops) with the teacher's steps and their VGG losses, computed
+        once: every held-out content with ``EVAL_STYLES_PER_CONTENT`` held-out styles, spread over
+        them."""
         styles = self.held_styles
         pairs = [(c, styles[(i + j * len(styles) // EVAL_STYLES_PER_CONTENT) % len(styles)])
                  for i, c in enumerate(self.held_contents)
@@ -167,7 +170,10 @@ class Distiller:
             if content is None or style is None:
                 continue
             content, style = content[None].to(self.device), style[None].to(self.device)
-            out.append((content, style, self._teacher_steps(content, style, self.cfg.max_steps)))
+            teacher = self._teacher_steps(content, style, self.cfg.max_steps)
+            with torch.no_grad():
+                losses = evaluate_pair(self.vgg, content, style, teacher)
+            out.append((content, style, teacher, losses))
         return out
 
     @torch.no_grad()
@@ -221,18 +227,25 @@ class Distiller:
         return values
 
     @torch.no_grad()
-    def evaluate(self) -> dict[str, float]:
-        """Mean PSNR of the student to the teacher per step on the held-out pairs."""
+    def evaluate(self) -> dict[str, dict[str, float]]:
+        """Per step on the held-out pairs: the student's mean PSNR to the teacher (``psnr_db``) and
+        its mean VGG style and content losses over the teacher's (``style_ratio``,
+        ``content_ratio``: the targets' ratios of means)."""
         model = self.model
         model.eval()
-        scores = {}
+        scores: dict[str, dict[str, float]] = {"psnr_db": {}, "style_ratio": {}, "content_ratio": {}}
         for k in range(1, self.cfg.max_steps + 1):
-            values = []
+            values, mine, theirs = [], [], []
             step = torch.tensor([k], device=self.device)
-            for content, style, teacher in self.eval_set:
+            for content, style, teacher, teacher_losses in self.eval_set:
                 out = model(content, model.encode_style(style), step)
                 values.append(psnr(out, teacher[k]))
-            scores[str(k)] = round(float(np.mean(values)), 3) if values else float("nan")
+                mine.append(evaluate_pair(self.vgg, content, style, {k: out})[k])
+                theirs.append(teacher_losses[k])
+            scores["psnr_db"][str(k)] = round(float(np.mean(values)), 3)
+            for name in ("style", "content"):
+                ratio = np.mean([m[name] for m in mine]) / max(np.mean([t[name] for t in theirs]), 1e-12)
+                scores[f"{name}_ratio"][str(k)] = round(float(ratio), 3)
         self.student.train()
         return scores
 
@@ -274,10 +287,12 @@ class Distiller:
             f.write(json.dumps(record) + "\n")
 
     def save(self, evaluate: bool = True) -> None:
-        scores = self.evaluate() if evaluate and self.eval_set else None
-        if scores is not None:
-            self._log({"iteration": self.iteration, "heldout_psnr_db": scores})
+        measured = self.evaluate() if evaluate and self.eval_set else None
+        scores = measured["psnr_db"] if measured else None
+        if measured is not None:
+            self._log({"iteration": self.iteration, **{f"heldout_{k}": v for k, v in measured.items()}})
             self.last_scores = scores
+            self.last_ratios = {k: v for k, v in measured.items() if k != "psnr_db"}
         record = self.record()
         folders = ["latest"]
         score = mean_beyond_first(scores)
@@ -294,6 +309,7 @@ class Distiller:
                      "optimizer": self.optimizer.state_dict(), "source": self.source.state_dict(),
                      "steps_gen": self.steps_gen.get_state(), "torch_rng": torch.get_rng_state(),
                      "elapsed_s": self.elapsed_s, "last_scores": self.last_scores,
+                     "last_ratios": self.last_ratios,
                      "best_score": self.best_score},
                     folder / STATE_FILE)
         S.commit_state(self.run_dir, self.iteration)
@@ -305,7 +321,7 @@ class Distiller:
                 "elapsed_s": round(self.elapsed_s, 1), "machine": machine(),
                 "train_contents": len(self.contents), "train_styles": len(self.styles),
                 "held_out": [p.name for p in [*self.held_contents, *self.held_styles]],
-                "heldout_psnr_db": self.last_scores}
+                "heldout_psnr_db": self.last_scores, "heldout_ratios": self.last_ratios}
 
     def _load_state(self, folder: Path) -> None:
         state = S.read(folder / STATE_FILE)
@@ -321,6 +337,7 @@ class Distiller:
             self.iteration = int(state["iteration"])
             self.elapsed_s = float(state.get("elapsed_s", 0.0))
             self.last_scores = state.get("last_scores")
+            self.last_ratios = state.get("last_ratios")
         except (KeyError, RuntimeError, ValueError, TypeError) as exc:
             raise UserError(f"{folder / STATE_FILE} does not fit this run ({type(exc).__name__}); start a "
                             "new --out") from None
@@ -330,7 +347,7 @@ class Distiller:
         from rlministyler.images import write_image
         from rlministyler.sheet import contact_sheet
 
-        content, style, teacher = self.eval_set[0]
+        content, style, teacher, _ = self.eval_set[0]
         model = self.model
         model.eval()
         code = model.encode_style(style)
