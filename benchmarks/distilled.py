@@ -24,16 +24,15 @@ import cv2
 import numpy as np
 import torch
 
+from rlministyler.metrics import PSNR_CAP, psnr
+
 from .flicker import reference_flows, warping_error
 from .quality import _tensor, load_pair, score, ssim
 from .timing import QUICK, measure
 
-PSNR_CAP = 99.0  # identical images: reported as this, not infinity
 
-
-def psnr(a: np.ndarray, b: np.ndarray) -> float:
-    mse = float(np.mean((a.astype(np.float64) - b.astype(np.float64)) ** 2))
-    return PSNR_CAP if mse <= 10 ** (-PSNR_CAP / 10) else round(10 * float(np.log10(1 / mse)), 3)
+def _psnr(a: np.ndarray, b: np.ndarray) -> float:
+    return round(psnr(a, b, cap=PSNR_CAP), 3)
 
 
 def _rgb(x: torch.Tensor) -> np.ndarray:
@@ -90,7 +89,7 @@ def run_distilled(checkpoint: str | None, model: Path, contents: list[Path], sty
         for k in steps:
             row = per_step[k]
             for name, image in (("one_pass", one[k]), ("teacher_step1", first), ("teacher_half", half[k])):
-                row.setdefault(f"{name}_psnr", []).append(psnr(image, ref[k]))
+                row.setdefault(f"{name}_psnr", []).append(_psnr(image, ref[k]))
                 row.setdefault(f"{name}_ssim", []).append(ssim(image, ref[k]))
             for loss in ("style", "content"):
                 row.setdefault(f"teacher_{loss}", []).append(ref_scores[k][loss])

@@ -32,6 +32,7 @@ import numpy as np
 import torch
 from torch import Tensor
 
+from rlministyler.metrics import psnr
 from rlministyler.spec import TORCH_PRECISIONS
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -94,8 +95,7 @@ def _frame(rgb: np.ndarray, size: tuple[int, int], device: torch.device) -> Tens
 
 
 def _psnr(a: Tensor, b: Tensor) -> float:
-    mse = float(((a.clamp(0, 1).double() - b.clamp(0, 1).double()) ** 2).mean())
-    return round(10 * float(np.log10(1 / mse)), 2) if mse > 0 else float("inf")
+    return round(psnr(a.clamp(0, 1).cpu().numpy(), b.clamp(0, 1).cpu().numpy()), 2)
 
 
 def _levels(a: Tensor, b: Tensor) -> float:

@@ -21,6 +21,8 @@ from rlministyler.runtime.build import StylizerOptions, build_stylizer
 from rlministyler.runtime.frame_stylizer import FrameStylizer
 from rlministyler.runtime.keyframes import KeyframeStylizer
 
+from rlministyler.metrics import PSNR_CAP, psnr
+
 from .flicker import reference_flows, warping_error
 from .quality import ssim
 
@@ -48,9 +50,6 @@ def _frames(video: Path, count: int, size: tuple[int, int]) -> list[np.ndarray]:
     return frames
 
 
-def psnr8(a: np.ndarray, b: np.ndarray) -> float:
-    mse = float(np.mean((a.astype(np.float64) - b) ** 2))
-    return 99.0 if mse == 0 else 10 * np.log10(255.0**2 / mse)
 
 
 def _stylizer(model: Path, style: Path, step: int, network_scale: float, upsample: str,
@@ -143,7 +142,7 @@ def run_realtime(model: Path, style: Path, video: Path, out: Path, *, sizes: Seq
                        "p95_ms": round(1000 * float(np.percentile(times, 95)), 1),
                        "ssim": round(float(np.mean([ssim(o / 255.0, r / 255.0)
                                                     for o, r in zip(outputs, reference, strict=True)])), 4),
-                       "psnr": round(float(np.mean([psnr8(o, r)
+                       "psnr": round(float(np.mean([psnr(o, r, peak=255.0, cap=PSNR_CAP)
                                                     for o, r in zip(outputs, reference, strict=True)])), 2),
                        "warping_error": round(warping_error(outputs, flows), 3),
                        "keyframes": keyframes}

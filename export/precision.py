@@ -10,6 +10,7 @@ import onnx
 from rlministyler.runtime.providers import cpu_session
 
 from rlministyler.errors import UserError
+from rlministyler.metrics import psnr
 
 
 class _Feeds:
@@ -154,7 +155,3 @@ def _run(model: onnx.ModelProto, feeds: list[dict[str, np.ndarray]]) -> list[np.
     return [session.run(None, feed)[0] for feed in feeds]
 
 
-def psnr(a: np.ndarray, b: np.ndarray) -> float:
-    """Peak signal-to-noise ratio in dB for images in [0, 1]."""
-    mse = float(np.mean((a.astype(np.float64) - b.astype(np.float64)) ** 2))
-    return float("inf") if mse == 0 else 10.0 * float(np.log10(1.0 / mse))

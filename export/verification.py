@@ -17,10 +17,10 @@ from rlministyler.training.sequence import TorchStylizer, to_tensor
 
 from rlministyler.contract import UpsamplerCheck, Verification
 from rlministyler.errors import UserError
+from rlministyler.metrics import psnr
 
 from .inputs import ExportInputs, scaled_verification_pair, step_value, style_feeds, verification_pair
 from .plan import ExportPlan
-from .precision import psnr
 from .targets import STEP_INPUT
 
 TOLERANCE = {"fp32": {"max_abs": 1e-3}, "fp16": {"psnr": 30.0}, "int8": {"psnr": 30.0}}

@@ -235,7 +235,7 @@ def test_int8_is_qdq_and_not_for_unity(weights_dir, images, data_dir, tmp_path):
 
 def _worst_psnr(model_a, model_b, paths: list[Path], size: int = 128) -> float:
     """The worst PSNR between two models' outputs over ``paths`` (area-resized to ``size``²)."""
-    from rlministyler.export.precision import psnr
+    from rlministyler.metrics import psnr
 
     sessions = [ort.InferenceSession(m if isinstance(m, bytes) else str(m),
                                      providers=["CPUExecutionProvider"])

@@ -45,6 +45,7 @@ from rlministyler.training.train.vgg import CONTENT_LAYER, STYLE_LAYERS, build_l
 from rlministyler.training.weights import resolve_checkpoint_dir, sha256_of
 
 from rlministyler.errors import UserError
+from rlministyler.metrics import psnr
 
 from ..weights import DISTILLED_FILE
 from .card import machine, write_card
@@ -73,9 +74,8 @@ def mean_beyond_first(scores: dict[str, float] | None) -> float | None:
     return float(np.mean(values))
 
 
-def psnr(a: torch.Tensor, b: torch.Tensor) -> float:
-    mse = float(((a.clamp(0, 1).double() - b.clamp(0, 1).double()) ** 2).mean())
-    return float("inf") if mse == 0 else 10 * float(np.log10(1 / mse))
+def _pixels(x: torch.Tensor) -> np.ndarray:
+    return x.clamp(0, 1).cpu().numpy()
 
 
 class Distiller:
@@ -239,7 +239,7 @@ class Distiller:
             step = torch.tensor([k], device=self.device)
             for content, style, teacher, teacher_losses in self.eval_set:
                 out = model(content, model.encode_style(style), step)
-                values.append(psnr(out, teacher[k]))
+                values.append(psnr(_pixels(out), _pixels(teacher[k])))
                 mine.append(evaluate_pair(self.vgg, content, style, {k: out})[k])
                 theirs.append(teacher_losses[k])
             scores["psnr_db"][str(k)] = round(float(np.mean(values)), 3)
