@@ -16,7 +16,7 @@ from rlministyler.runtime.engine import EngineOptions, Style
 from rlministyler.runtime.metadata import ModelInfo, read_model_info
 from rlministyler.training.fast import FastSequence
 from rlministyler.training.sequence import TorchStylizer, to_tensor
-from rlministyler.training.weights import DISTILLED_FILE, resolve_checkpoint_dir, sha256_of
+from rlministyler.training.weights import resolve_checkpoint_dir, sha256_of
 
 from rlministyler.errors import UserError
 
@@ -52,7 +52,7 @@ class TorchEngine:
         if self._info.variant == "baked":
             raise UserError(f"{self._info.path.name} is baked: its style exists only inside its weights, so "
                             "--engine torch cannot run it; export a split or full model")
-        if DISTILLED_FILE in self._info.metadata.checkpoint_sha256:
+        if self._info.one_pass:
             raise UserError(f"{self._info.path.name} is a distilled one-pass export: --engine torch runs the "
                             "official sequence; run it with --engine onnxruntime")
         if self._info.metadata.internal_scale:

@@ -85,7 +85,8 @@ def describe(plan: ExportPlan, weights: list[Path], style: np.ndarray | None, re
         guided_filter=(GuidedFilter(radius=GUIDED_RADIUS, eps=GUIDED_EPS, guide="rgb")
                        if scaled and opts.upsample == "guided" else None),
         conv_macs=[round(c, 1) for c in conv_macs] if conv_macs else None,
-        step_input=STEP_INPUT if opts.step_input else None)
+        step_input=STEP_INPUT if opts.step_input else None,
+        one_pass=True if plan.distilled is not None else None)
 
 
 def embed_metadata(model: onnx.ModelProto, meta: ExportMetadata) -> None:

@@ -160,6 +160,9 @@ class ExportMetadata:
     # a distilled export with --step-input: the name of its step input (int64, shape [1], 1..steps); its
     # one output (``step`` = steps, the largest) shows the step fed
     step_input: str | None = None
+    # exported from a distilled model: every output is one pass from the content, so a reader that shows
+    # one step of an all-steps export prunes the graph to that output, the last step's included
+    one_pass: bool | None = None
     role: Literal["frame", "style_encoder"] | None = None  # in the .onnx only: which file this is
 
     def to_dict(self) -> dict[str, Any]:

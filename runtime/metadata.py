@@ -10,7 +10,7 @@ from pathlib import Path
 
 from rlministyler.contract import METADATA_KEY, ExportMetadata, loads
 from rlministyler.errors import UserError
-from rlministyler.spec import DISTILLED_FILE, MIN_SIZE, SIZE_MULTIPLE, step_error
+from rlministyler.spec import MIN_SIZE, SIZE_MULTIPLE, step_error
 
 __all__ = ["METADATA_KEY", "ModelInfo", "from_session_metadata", "model_info", "read_export_metadata",
            "read_metadata", "read_model_info"]
@@ -41,7 +41,7 @@ class ModelInfo:
     @property
     def one_pass(self) -> bool:
         """Exported from a distilled model: every output is one pass from the content."""
-        return DISTILLED_FILE in self.metadata.checkpoint_sha256
+        return bool(self.metadata.one_pass)
 
     @property
     def any_step(self) -> bool:

@@ -34,6 +34,7 @@ def test_every_step_exports_verified_and_imports(tmp_path, distilled, data_dir, 
     meta = result.metadata
     assert [o["name"] for o in meta["outputs"]] == names
     assert set(meta["checkpoint_sha256"]) == {"distilled.pth.tar"} and meta["checkpoint_official"] is False
+    assert meta["one_pass"] is True  # readers prune an all-steps export to the step shown, the last one too
     assert "fold-modulation" not in meta["rewrites"]
     if kwargs.get("precision") == "fp16":
         assert all(p >= 30 for p in result.psnr.values())

@@ -154,26 +154,33 @@ def _sidecar_args(meta: dict, **change) -> list[str]:
     encoder = meta.get("style_encoder") or {"outputs": []}
     return ["sidecar", meta["variant"], str(meta["steps"]), "all" if meta["all_steps"] else "one",
             meta.get("step_input") or "-", tensors, outputs,
-            ",".join(f"{t['name']}:{t['dtype']}" for t in encoder["outputs"])]
+            ",".join(f"{t['name']}:{t['dtype']}" for t in encoder["outputs"]),
+            "one-pass" if meta.get("one_pass") else "sequence"]
 
 
-def test_the_sample_takes_a_distilled_step_input_export(harness, tmp_path, distilled, data_dir):
+def test_the_sample_takes_a_distilled_step_input_export(harness, tmp_path, distilled, weights_dir):
     """The sidecar of a real --step-input export: no problems, every step from output 0 (one worker);
-    the all-steps export of the same model: step k from output k-1; a float step is refused."""
+    the all-steps export of the same model: step k from output k-1, each step (the last too) through the
+    graph trimmed to its output; the official all-steps export runs its last step whole; a float step is
+    refused."""
     import json
 
     from rlministyler.export.exporter import ExportOptions, export_model
 
     metas = {}
-    for name, extra in (("one", {"step_input": True}), ("all", {"all_steps": True})):
-        result = export_model(ExportOptions(output=tmp_path / f"{name}.onnx", model=str(distilled), steps=4,
+    for name, model, extra in (("one", str(distilled), {"step_input": True}),
+                               ("all", str(distilled), {"all_steps": True}),
+                               ("official", "official", {"all_steps": True, "checkpoint": str(weights_dir)})):
+        result = export_model(ExportOptions(output=tmp_path / f"{name}.onnx", model=model, steps=4,
                                             variant="split", target="sentis", size=(64, 64), quiet=True,
                                             **extra))
         metas[name] = json.loads(result.sidecar.read_text())
     lines = harness("compatibility", *_sidecar_args(metas["one"])).splitlines()
-    assert lines == ["problems: ", "provides: 1@0,2@0,3@0,4@0"]
+    assert lines == ["problems: ", "provides: 1@0,2@0,3@0,4@0", "workers: 1:0,2:0,3:0,4:0"]
     lines = harness("compatibility", *_sidecar_args(metas["all"])).splitlines()
-    assert lines == ["problems: ", "provides: 1@0,2@1,3@2,4@3"]
+    assert lines == ["problems: ", "provides: 1@0,2@1,3@2,4@3", "workers: 1:1,2:2,3:3,4:4"]
+    lines = harness("compatibility", *_sidecar_args(metas["official"])).splitlines()
+    assert lines == ["problems: ", "provides: 1@0,2@1,3@2,4@3", "workers: 1:1,2:2,3:3,4:0"]
     floats = [dict(t, dtype="float32") if t["name"] == "step" else t for t in metas["one"]["inputs"]]
     lines = harness("compatibility", *_sidecar_args(metas["one"], inputs=floats)).splitlines()
     assert lines[0] == "problems: step input 'step' is float32 (the sample feeds int64)"

@@ -101,11 +101,11 @@ static class SampleHarness
         Console.WriteLine(string.Join(",", counts));
     }
 
-    /// <summary>ExportSidecar.Problems, Provides and OutputIndexForStep for a sidecar whose fields are given
+    /// <summary>ExportSidecar.Problems, Provides, OutputIndexForStep and WorkerKeyForStep (trimmed) for a sidecar whose fields are given
     /// (the stubs' JsonUtility parses nothing): the test passes a real export's values. `inputs` and
     /// `encoderOutputs` are "name:dtype" lists, `outputs` "name:step:dtype".</summary>
     static void Sidecar(string variant, int steps, bool allSteps, string stepInput, string inputs, string outputs,
-                        string encoderOutputs)
+                        string encoderOutputs, bool onePass)
     {
         Func<string, SidecarTensor[]> tensors = list => list.Split(',').Where(x => x.Length > 0).Select(x =>
             new SidecarTensor { name = x.Split(':')[0], dtype = x.Split(':')[1] }).ToArray();
@@ -113,6 +113,7 @@ static class SampleHarness
         {
             format = ExportSidecar.Format, format_version = 2, variant = variant, steps = steps,
             all_steps = allSteps, step_input = stepInput == "-" ? null : stepInput, inputs = tensors(inputs),
+            one_pass = onePass,
             outputs = outputs.Split(',').Select(x => new SidecarOutput
                 { name = x.Split(':')[0], step = int.Parse(x.Split(':')[1]), dtype = x.Split(':')[2] }).ToArray(),
             layout = "NCHW", color = "RGB", value_range = new[] { 0f, 1f }, size_multiple = 4, min_size = 8,
@@ -122,6 +123,8 @@ static class SampleHarness
         Console.WriteLine("problems: {0}", string.Join("; ", meta.Problems().ToArray()));
         Console.WriteLine("provides: {0}", string.Join(",", Enumerable.Range(0, steps + 2)
             .Where(meta.Provides).Select(t => t + "@" + meta.OutputIndexForStep(t))));
+        Console.WriteLine("workers: {0}", string.Join(",", Enumerable.Range(1, steps)
+            .Select(t => t + ":" + meta.WorkerKeyForStep(t, true))));
     }
 
     static int Main(string[] args)
@@ -138,7 +141,7 @@ static class SampleHarness
                 Spread(int.Parse(args[1]), args[2]);
                 return 0;
             case "sidecar":
-                Sidecar(args[1], int.Parse(args[2]), args[3] == "all", args[4], args[5], args[6], args[7]);
+                Sidecar(args[1], int.Parse(args[2]), args[3] == "all", args[4], args[5], args[6], args[7], args[8] == "one-pass");
                 return 0;
             case "colour-problem":
                 Console.WriteLine("colour problem: {0}", FrameTextures.ColourProblem ?? "none");

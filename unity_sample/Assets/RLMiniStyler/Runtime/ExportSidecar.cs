@@ -83,6 +83,9 @@ namespace RLMiniStyler.Sample
         // Distilled exports with --step-input: the name of the step input (int64, shape [1], 1..steps). The one
         // output shows the step fed, so one worker serves every step and switching steps changes one number.
         [OptionalInSidecar] public string step_input;
+        // Exported from a distilled model: every output is one pass from the content, so the last step of an
+        // all-steps export is trimmed like the others (otherwise its graph runs every step's builder).
+        [OptionalInSidecar] public bool one_pass;
 
         public bool IsSplit { get { return variant == "split"; } }
         public bool IsFull { get { return variant == "full"; } }
@@ -220,6 +223,15 @@ namespace RLMiniStyler.Sample
                 if (outputs[i].step == step)
                     return i;
             return -1;
+        }
+
+        /// <summary>Which worker shows `step`: 0 for the whole exported graph, or t for the graph trimmed to step
+        /// t's output. With `trim`, an all-steps model shows step t through a graph that runs t steps (one pass
+        /// for a one_pass model) instead of K; the official model's last step needs the whole graph anyway. A
+        /// step-input model has one worker for every step.</summary>
+        public int WorkerKeyForStep(int step, bool trim)
+        {
+            return all_steps && trim && (step != steps || one_pass) ? step : 0;
         }
 
         /// <summary>Network input size for a frame of `width` x `height` scaled by 1/`divisor`:

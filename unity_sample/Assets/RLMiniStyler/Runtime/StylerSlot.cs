@@ -218,9 +218,7 @@ namespace RLMiniStyler.Sample
             var outputPos = meta.OutputIndexForStep(step);
             if (!meta.Provides(step) || outputPos < 0)
                 throw new ArgumentException(label + " does not provide step " + step);
-            // An all-steps model trimmed to step t runs t steps instead of K; a step-input model has one worker
-            // for every step (the step is an input it is fed in Bind).
-            var key = meta.all_steps && trim && step != meta.steps ? step : 0;
+            var key = meta.WorkerKeyForStep(step, trim);   // a step-input model is fed its step in Bind
             m_ActiveStep = step;
             m_ActiveKey = key;
             m_ActiveOutput = key == 0 ? meta.outputs[outputPos].name : null;
