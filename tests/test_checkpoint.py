@@ -141,6 +141,23 @@ def test_download_with_wrong_hash_writes_nothing(weights_dir, file_server, tmp_p
     assert list((tmp_path / "w").iterdir()) == []
 
 
+def test_download_never_replaces_another_file_without_force(weights_dir, file_server, tmp_path):
+    root, url = file_server
+    for wf in OFFICIAL_FILES:
+        shutil.copy(weights_dir / wf.name, root)
+    dest = tmp_path / "w"
+    dest.mkdir()
+    (dest / "builder.pth.tar").write_bytes(b"my fine-tuned builder")
+    with pytest.raises(UserError, match=r"builder\.pth\.tar is there and is not the official file: pass"):
+        download_official(dest, base_url=url, progress=False)
+    assert sorted(p.name for p in dest.iterdir()) == ["builder.pth.tar"]  # nothing fetched either
+    assert (dest / "builder.pth.tar").read_bytes() == b"my fine-tuned builder"
+    download_official(dest, base_url=url, progress=False, force=True)
+    assert verify_official(dest) == {"actor.pth.tar": True, "builder.pth.tar": True}
+    with pytest.raises(UserError, match="is not a directory"):
+        download_official(dest / "actor.pth.tar", base_url=url, progress=False)
+
+
 def test_download_of_missing_file_is_a_clear_error(file_server, tmp_path):
     _, url = file_server
     with pytest.raises(UserError, match=r"download of .*actor\.pth\.tar failed"):

@@ -219,7 +219,9 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     d.add_argument("--dir", metavar="DIR", help="where to put them (default: the cache directory)")
     d.add_argument("--base-url", metavar="URL",
                    help="mirror to download from (default: the authors' repository)")
-    d.add_argument("--force", action="store_true", help="download even if the files are present and right")
+    d.add_argument("--force", action="store_true",
+                   help="download even if the files are present and right, and replace files there that "
+                        "differ (a fine-tuned checkpoint, say), which are otherwise refused")
     d.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     d.set_defaults(func=_run_weights)
     s = wsub.add_parser("show", help="say which checkpoint folder is used and whether it is the official one",

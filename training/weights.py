@@ -123,10 +123,20 @@ def download_official(dest: Path | None = None, base_url: str | None = None, for
                       progress: bool = True) -> Path:
     """Fetch the official files into ``dest`` (the cache by default), verifying their sha256.
 
-    Files already present with the right hash are kept. A file is written to a temporary name
-    and renamed only once its hash is right, so a failed download never leaves a bad file.
+    Files already present with the right hash are kept; one present with another hash (a
+    fine-tuned checkpoint, say) is replaced only with ``force``, and without it nothing is fetched.
+    A file is written to a temporary name and renamed only once its hash is right, so a failed
+    download never leaves a bad file.
     """
     dest = Path(dest) if dest else weights_cache_dir()
+    if dest.exists() and not dest.is_dir():
+        raise UserError(f"--dir {dest} is not a directory")
+    if not force:
+        for wf in OFFICIAL_FILES:
+            target = dest / wf.name
+            if target.exists() and not (target.is_file() and sha256_of(target) == wf.sha256):
+                raise UserError(f"{target} is there and is not the official file: pass --force to replace "
+                                "it, or choose another --dir")
     base = base_url or os.environ.get(ENV_BASE_URL) or DEFAULT_BASE_URL
     if not base.endswith("/"):
         base += "/"
