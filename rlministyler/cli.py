@@ -77,24 +77,29 @@ def missing_extra(command: str, exc: ModuleNotFoundError) -> str | None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """The command, with one guarded stdout (:mod:`rlministyler.streams`): a closed pipe or a full
-    device on stdout never stops the work nor ends in a traceback; the exit code is then 2."""
+    """The command, with guarded stdout and stderr (:mod:`rlministyler.streams`): a closed pipe or a
+    full device on either never stops the work nor ends in a traceback; the exit code is then 2 for
+    stdout, unchanged for stderr."""
+    errors = streams.install("stderr")  # first in, last out: every message below goes through it
     guard = streams.install()
     name = ["rlministyler"]  # "rlministyler COMMAND" once the arguments are parsed
     try:
-        code = _main(argv, name)
-    except SystemExit as exc:  # argparse: --help, --version and usage errors
-        if _stdout_lost(guard, name[0]) and not exc.code:
-            exc.code = 2
-        raise
-    except BaseException:
-        streams.uninstall(guard)
-        raise
-    lost = _stdout_lost(guard, name[0])
-    return 2 if lost and code == 0 else code
+        try:
+            code = _main(argv, name)
+        except SystemExit as exc:  # argparse: --help, --version and usage errors
+            if _stdout_lost(guard, name[0]) and not exc.code:
+                exc.code = 2
+            raise
+        except BaseException:
+            streams.uninstall(guard)
+            raise
+        lost = _stdout_lost(guard, name[0])
+        return 2 if lost and code == 0 else code
+    finally:
+        streams.uninstall(errors, "stderr")
 
 
-def _stdout_lost(guard: streams.GuardedStdout | None, prog: str) -> bool:
+def _stdout_lost(guard: streams.GuardedStream | None, prog: str) -> bool:
     """Flush stdout and put it back; whether a write failed (said in one line unless the reader
     just closed the pipe)."""
     streams.uninstall(guard)

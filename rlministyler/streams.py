@@ -1,11 +1,13 @@
-"""One guarded standard output for every command.
+"""Guarded standard output and standard error for every command.
 
 A closed pipe (``| head``, ``| true``) or a full device (``> /dev/full``) on stdout never ends in a
 traceback and never stops the work: the first failed write is remembered, stdout is pointed at
 ``/dev/null`` (so nothing fails again, also not the interpreter's flush at exit), and the command
 finishes; then it exits with code 2, quietly for a closed pipe, with one line for any other
-failure. Standard descriptors that were closed at start are opened on ``/dev/null`` first, so no
-file the command opens can take their number and receive another library's output.
+failure. Standard error (progress bars, statistics, the one-line errors) is guarded the same way,
+but losing it changes nothing: the work is done and the exit code still says how it went.
+Standard descriptors that were closed at start are opened on ``/dev/null`` first, so no file the
+command opens can take their number and receive another library's output.
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ def reopen_closed_descriptors() -> None:
                 os.close(null)
 
 
-class GuardedStdout:
+class GuardedStream:
     """Wraps a text stream: writes and flushes that fail are swallowed and remembered."""
 
     def __init__(self, stream: TextIO) -> None:
@@ -73,20 +75,21 @@ class GuardedStdout:
         return getattr(self._stream, name)
 
 
-def install() -> GuardedStdout | None:
-    """Guard ``sys.stdout`` (None when there is none: a stdout closed at start discards)."""
+def install(name: str = "stdout") -> GuardedStream | None:
+    """Guard ``sys.stdout`` or ``sys.stderr`` (None when there is none or it is guarded already)."""
     reopen_closed_descriptors()
-    if sys.stdout is None or isinstance(sys.stdout, GuardedStdout):
+    stream = getattr(sys, name)
+    if stream is None or isinstance(stream, GuardedStream):
         return None
-    guard = GuardedStdout(sys.stdout)
-    sys.stdout = guard  # type: ignore[assignment]
+    guard = GuardedStream(stream)
+    setattr(sys, name, guard)
     return guard
 
 
-def uninstall(guard: GuardedStdout | None) -> None:
+def uninstall(guard: GuardedStream | None, name: str = "stdout") -> None:
     """Flush through the guard and put the wrapped stream back."""
     if guard is None:
         return
     guard.flush()
-    if sys.stdout is guard:
-        sys.stdout = guard._stream
+    if getattr(sys, name) is guard:
+        setattr(sys, name, guard._stream)

@@ -245,6 +245,22 @@ def test_a_full_stdout_is_one_line_and_the_work_is_kept(baked, tmp_path):
     assert cv2.imread(str(tmp_path / "o.png")) is not None
 
 
+def test_a_full_stderr_loses_only_the_progress(baked, tmp_path):
+    """Progress and statistics go to stderr: when it is full the work is done and kept all the same,
+    and a bad input still exits 2 (its one line has nowhere to go), never 1 from a traceback."""
+    model, image = baked
+    if not Path("/dev/full").exists():
+        pytest.skip("no /dev/full")
+    with open("/dev/full", "w") as full:
+        done = cli("run", str(model), "-i", str(image), "-o", str(tmp_path / "o.png"),
+                   stdout=subprocess.PIPE, stderr=full, capture_output=False)
+        bad = cli("run", str(model), "-i", str(tmp_path / "missing.png"), "-o", str(tmp_path / "p.png"),
+                  stdout=subprocess.PIPE, stderr=full, capture_output=False)
+    assert done.returncode == 0 and "wrote 1 frame" in done.stdout
+    assert cv2.imread(str(tmp_path / "o.png")) is not None
+    assert bad.returncode == 2 and not (tmp_path / "p.png").exists()
+
+
 def test_help_into_a_full_stdout_is_not_a_success():
     if not Path("/dev/full").exists():
         pytest.skip("no /dev/full")
