@@ -38,6 +38,7 @@ def test_untrained_student_is_the_teachers_step_one_at_every_step(weights_dir):
 
 def test_a_run_resumes_exactly_and_its_model_loads(tmp_path, weights_dir, data_dir):
     from rlministyler.training.distill.checkpoint import load_distilled
+    from rlministyler.training.train.state import read as read_state
 
     common = ["--content-dir", data_dir / "content", "--style-dir", data_dir / "style", *TINY]
     straight = distill(*common, "--out", tmp_path / "a", "--iterations", "4", "--checkpoint-every", "2",
@@ -59,6 +60,11 @@ def test_a_run_resumes_exactly_and_its_model_loads(tmp_path, weights_dir, data_d
         assert torch.equal(x, y), name
     assert record["max_steps"] == 10 and set(record["teacher_sha256"]) == {"actor.pth.tar", "builder.pth.tar"}
     assert not torch.equal(a.conditioning.code_gain, torch.zeros_like(a.conditioning.code_gain))  # it learned
+    # the saved weights are the moving average; warmed up, after 4 iterations it is near the training
+    # weights, not near the start (0.999 alone would leave it at 0.4 % of the way)
+    raw = read_state(tmp_path / "a" / "state" / "update_00000004" / "distiller.pth")
+    gain = raw["student"]["conditioning.code_gain"]
+    assert (a.conditioning.code_gain - gain).abs().sum() < 0.5 * gain.abs().sum()
     scores = [r for r in logs[0] if "heldout_psnr_db" in r][-1]["heldout_psnr_db"]
     assert record["iteration"] == 4 and record["heldout_psnr_db"] == scores and record["elapsed_s"] > 0
     assert record["config"]["steps_per_pair"] == 2 and "content_dir" in record["config"]

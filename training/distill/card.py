@@ -64,7 +64,8 @@ def render(record: dict, measured: str | None = None) -> str:
         lines.append("- Varied pairs (`--augment`): paintings as contents too, a random scale of 0.75-1.25x, "
                      "random flips, half the styles hue-rotated; training files only.")
     if cfg.get("ema"):
-        lines.append(f"- The weights are a moving average of training's (decay {cfg['ema']}).")
+        warm = ", at most (1 + t) / (10 + t) at iteration t" if cfg.get("ema_warmup") else ""
+        lines.append(f"- The weights are a moving average of training's (decay {cfg['ema']}{warm}).")
     if cfg.get("init"):
         lines.append(f"- Started from the distilled model `{cfg['init']}` (`--init`), not from the teacher.")
     scores = get("heldout_psnr_db")

@@ -67,6 +67,10 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                         f"({'on' if c.augment else 'off'})")
     d.add_argument("--ema", type=float, metavar="DECAY",
                    help=f"score and save a moving average of the weights with this decay (0: off; {c.ema})")
+    d.add_argument("--ema-warmup", action=argparse.BooleanOptionalAction,
+                   help="the average's decay at iteration t is at most (1 + t) / (10 + t), so a short run's "
+                        "average follows its training instead of staying near its start "
+                        f"({'on' if c.ema_warmup else 'off'})")
     d.add_argument("--init", metavar="MODEL",
                    help="start from this distilled model (a run's latest/ or best/ folder, or its file) "
                         "instead of a copy of the teacher")

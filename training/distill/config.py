@@ -13,7 +13,7 @@ CONFIG_FILE = "config.json"
 # settings a resumed run may change; the rest define the run
 MAY_CHANGE = ("iterations", "device", "threads", "log_every", "checkpoint_every", "sample_every", "workers")
 # what a run made before these settings existed did (its config.json lacks them)
-BEFORE_THEY_EXISTED = {"augment": False, "ema": 0.0, "init": None}
+BEFORE_THEY_EXISTED = {"augment": False, "ema": 0.0, "ema_warmup": False, "init": None}
 
 
 @dataclass
@@ -40,6 +40,7 @@ class DistillConfig:
     content_weight: float = 0.5  # VGG relu4_1 features of the teacher's step k
     augment: bool = True  # paintings as contents too, random scale, flips, style hue (VariedPairSource)
     ema: float = 0.999  # decay of the weights' moving average that is scored and saved (0: none)
+    ema_warmup: bool = True  # the decay at iteration t is at most (1 + t) / (10 + t)
     init: str | None = None  # a distilled model to start from instead of the teacher's copy
     iterations: int = 20000
     seed: int = 0

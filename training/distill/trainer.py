@@ -221,9 +221,12 @@ class Distiller:
         loss.backward()
         self.optimizer.step()
         if self.average is not None:
+            decay = self.cfg.ema
+            if self.cfg.ema_warmup:  # iteration t (from 0): at most (1 + t) / (10 + t), 0.5 at t = 8
+                decay = min(decay, (1 + self.iteration) / (10 + self.iteration))
             with torch.no_grad():
                 for mine, theirs in zip(self.average.parameters(), self.student.parameters(), strict=True):
-                    mine.lerp_(theirs, 1.0 - self.cfg.ema)
+                    mine.lerp_(theirs, 1.0 - decay)
         return values
 
     @torch.no_grad()
