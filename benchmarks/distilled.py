@@ -17,6 +17,7 @@ the teacher's.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -106,7 +107,8 @@ def run_distilled(checkpoint: str | None, model: Path, contents: list[Path], sty
         k = row["step"]
         row["teacher_ms"] = _ms(lambda k=k: teacher.sequence(_tensor(content), t_code, [k]))
         row["one_pass_ms"] = _ms(lambda k=k: student.sequence(_tensor(content), s_code, [k]))
-    result = {"model": str(model), "pairs": len(chosen), "size": size, "holdout_every": every, "rows": rows}
+    result = {"model": str(model), "pairs": len(chosen), "size": size, "holdout_every": every, "rows": rows,
+              "strength_order": strength_order(rows)}
     if video is not None and 5 in steps:
         result["warping_error_step5"] = _flicker(teacher, student, video, style, frames)
         if official_export is not None and live_style is not None:
@@ -125,6 +127,14 @@ def measured_section(result: dict) -> str:
              "PSNR / SSIM to the teacher's step k, beside the teacher's own step 1 and its step k at 1/2 "
              "scale (bilinear); VGG loss ratios one pass / teacher; ms per frame in PyTorch on the "
              "benchmark's machine.", "", markdown_table(result)]
+    order = result.get("strength_order")
+    if order:
+        lines += ["", "Strength in step order (the one pass's mean VGG losses): style loss falls at every "
+                  "step" + (": yes" if not order["style_not_falling"] else
+                     f": no, not at step {', '.join(map(str, order['style_not_falling']))}")
+                  + "; content loss rises at every step"
+                  + (": yes." if not order["content_not_rising"] else
+                     f": no, not at step {', '.join(map(str, order['content_not_rising']))}.")]
     warp = result.get("warping_error_step5")
     if warp:
         lines += ["", f"Warping error at step 5 on the clip: teacher {warp['teacher']}, "
@@ -196,9 +206,21 @@ def _live(official: Path, model: Path, video: Path, style_path: Path, style_rgb:
     return {"size": f"{LIVE_SIZE[1]}x{LIVE_SIZE[0]}", "step": LIVE_STEP, "frames": len(clip), "rows": rows}
 
 
+def strength_order(rows: list[dict]) -> dict[str, list[int]]:
+    """Where the step fails to order the one-pass model's strength: the steps (after the first) at
+    which its mean VGG style loss does not fall, and those at which its content loss does not rise;
+    both empty for a model whose step input is a monotonic strength control."""
+    pairs = list(itertools.pairwise(sorted(rows, key=lambda r: r["step"])))
+    style = [b["step"] for a, b in pairs if b["one_pass_style"] >= a["one_pass_style"]]
+    content = [b["step"] for a, b in pairs if b["one_pass_content"] <= a["one_pass_content"]]
+    return {"style_not_falling": style, "content_not_rising": content}
+
+
 def _row(k: int, values: dict[str, list[float]]) -> dict:
     mean = {name: float(np.mean(v)) for name, v in values.items()}
     return {"step": k, **{n: round(v, 4) for n, v in mean.items() if n.endswith(("_psnr", "_ssim"))},
+            "one_pass_style": round(mean["one_pass_style"], 4),
+            "one_pass_content": round(mean["one_pass_content"], 4),
             "style_ratio": round(mean["one_pass_style"] / mean["teacher_style"], 3),
             "content_ratio": round(mean["one_pass_content"] / mean["teacher_content"], 3)}
 

@@ -147,6 +147,9 @@ def test_bench_distilled_scores_an_untrained_student_as_the_teachers_step_one(tm
     card = (out / result["card"]).read_text()  # the model card, with this run's measured table
     assert "## Measured by `rlministyler bench --suite distilled` (2 held-out pairs at 128 px)" in card
     assert f"| 5 | {result['rows'][1]['one_pass_psnr']:.2f} / " in card and "Licence: MIT" in card
+    # every step is the same image, so the step orders nothing: the suite says where, in the card too
+    assert result["strength_order"] == {"style_not_falling": [5, 10], "content_not_rising": [5, 10]}
+    assert "style loss falls at every step: no, not at step 5, 10" in card
     live = result["live"]  # the clip through the runtime at step 5, as `run` plays it
     assert [r["label"] for r in live["rows"]] == ["teacher, full resolution", "one pass, full resolution",
                                                   "one pass, --target-fps 30"]
