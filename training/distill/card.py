@@ -38,6 +38,12 @@ def _hours(seconds: float) -> str:
     return f"{seconds / 3600:.1f} h" if seconds >= 3600 else f"{seconds / 60:.0f} min"
 
 
+def _loss(cfg: dict) -> str:
+    terms = [(cfg.get("pixel_weight"), "L1"), (cfg.get("style_weight"), "VGG style"),
+             (cfg.get("content_weight"), "VGG content")]
+    return " + ".join(f"{w} x {name}" for w, name in terms if w) or "none"
+
+
 def render(record: dict, measured: str | None = None) -> str:
     """The card's Markdown for a model whose record (``load_distilled``'s) is ``record``."""
     cfg, get = record.get("config", {}), record.get
@@ -56,8 +62,7 @@ def render(record: dict, measured: str | None = None) -> str:
         f"every {get('holdout_every', '?')}th of each (sorted by name) held out: {held}.",
         f"- Crops of {cfg.get('size')} px from images resized to {cfg.get('load_size')}, "
         f"{cfg.get('batch_size')} pairs x {cfg.get('steps_per_pair', 1)} steps per iteration.",
-        f"- Loss, all to the teacher's step k: {cfg.get('pixel_weight')} x L1 + {cfg.get('style_weight')} x "
-        f"VGG style + {cfg.get('content_weight')} x VGG content; Adam, lr {cfg.get('lr')} for the network "
+        f"- Loss, all to the teacher's step k: {_loss(cfg)}; Adam, lr {cfg.get('lr')} for the network "
         f"and {cfg.get('table_lr')} for the step table.",
     ]
     if cfg.get("augment"):

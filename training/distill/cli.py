@@ -58,9 +58,11 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     d.add_argument("--table-lr", type=positive_float, metavar="LR",
                    help=f"lr of the step table ({c.table_lr})")
     d.add_argument("--pixel-weight", type=float, metavar="W", help=f"L1 weight ({c.pixel_weight})")
-    d.add_argument("--style-weight", type=float, metavar="W", help=f"VGG style weight ({c.style_weight})")
+    d.add_argument("--style-weight", type=float, metavar="W",
+                   help=f"VGG style weight ({c.style_weight}: off; measured, the VGG terms slowed "
+                        "the held-out scores, see docs/distill.md)")
     d.add_argument("--content-weight", type=float, metavar="W",
-                   help=f"VGG content weight ({c.content_weight})")
+                   help=f"VGG content weight ({c.content_weight}: off)")
     d.add_argument("--augment", action=argparse.BooleanOptionalAction,
                    help="paintings as contents too, random scale, flips and style hue: the teacher "
                         "labels any input, so the student sees more than the training pairs "
