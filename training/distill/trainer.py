@@ -236,18 +236,21 @@ class Distiller:
         ``content_ratio``: the targets' ratios of means)."""
         model = self.model
         model.eval()
+        steps = range(1, self.cfg.max_steps + 1)
+        values: dict[int, list[float]] = {k: [] for k in steps}
+        mine: dict[int, list[dict]] = {k: [] for k in steps}
+        for content, style, teacher, _ in self.eval_set:
+            code = model.encode_style(style)
+            outs = {k: model(content, code, torch.tensor([k], device=self.device)) for k in steps}
+            for k, losses in evaluate_pair(self.vgg, content, style, outs).items():
+                values[k].append(psnr(_pixels(outs[k]), _pixels(teacher[k])))
+                mine[k].append(losses)
         scores: dict[str, dict[str, float]] = {"psnr_db": {}, "style_ratio": {}, "content_ratio": {}}
-        for k in range(1, self.cfg.max_steps + 1):
-            values, mine, theirs = [], [], []
-            step = torch.tensor([k], device=self.device)
-            for content, style, teacher, teacher_losses in self.eval_set:
-                out = model(content, model.encode_style(style), step)
-                values.append(psnr(_pixels(out), _pixels(teacher[k])))
-                mine.append(evaluate_pair(self.vgg, content, style, {k: out})[k])
-                theirs.append(teacher_losses[k])
-            scores["psnr_db"][str(k)] = round(float(np.mean(values)), 3)
+        for k in steps:
+            scores["psnr_db"][str(k)] = round(float(np.mean(values[k])), 3)
             for name in ("style", "content"):
-                ratio = np.mean([m[name] for m in mine]) / max(np.mean([t[name] for t in theirs]), 1e-12)
+                theirs = np.mean([losses[k][name] for *_, losses in self.eval_set])
+                ratio = np.mean([m[name] for m in mine[k]]) / max(theirs, 1e-12)
                 scores[f"{name}_ratio"][str(k)] = round(float(ratio), 3)
         self.student.train()
         return scores
