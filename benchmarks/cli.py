@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from .models import ModelCache
 
 SUITES = ("speed", "quality", "temporal", "peers", "web", "realtime", "gpu", "distilled")
+DEFAULT_SUITES = SUITES[:4]
 ROOT = Path(__file__).resolve().parents[1]
 
 QUICK_SETTINGS = {"quality_pairs": (2, 1), "quality_size": 192, "quality_steps": (1, 5, 10),
@@ -287,8 +288,8 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
         epilog=BENCH_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
     b.add_argument("-o", "--output", required=True, metavar="DIR",
                    help="where results.json, report.md, the plots and contact sheets go")
-    b.add_argument("--suite", default="speed,quality,temporal,peers", metavar="LIST",
-                   help="some of speed,quality,temporal,peers,web,realtime,gpu (default: the first four)")
+    b.add_argument("--suite", default=",".join(DEFAULT_SUITES), metavar="LIST",
+                   help=f"some of {','.join(SUITES)} (default: {','.join(DEFAULT_SUITES)})")
     b.add_argument("--quick", action="store_true", help="a small grid that finishes in about two minutes")
     b.add_argument("--provider", choices=spec.PROVIDERS, default="auto",
                    help="onnxruntime provider for the speed suite (default auto)")
