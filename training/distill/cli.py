@@ -59,10 +59,10 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                    help=f"lr of the step table ({c.table_lr})")
     d.add_argument("--pixel-weight", type=float, metavar="W", help=f"L1 weight ({c.pixel_weight})")
     d.add_argument("--style-weight", type=float, metavar="W",
-                   help=f"VGG style weight ({c.style_weight}: off; measured, the VGG terms slowed "
-                        "the held-out scores, see docs/distill.md)")
+                   help=f"VGG style weight ({c.style_weight}; 0 skips the VGG network: PSNR to the "
+                        "teacher rises faster, the style weakens, see docs/distill.md)")
     d.add_argument("--content-weight", type=float, metavar="W",
-                   help=f"VGG content weight ({c.content_weight}: off)")
+                   help=f"VGG content weight ({c.content_weight})")
     d.add_argument("--augment", action=argparse.BooleanOptionalAction,
                    help="paintings as contents too, random scale, flips and style hue: the teacher "
                         "labels any input, so the student sees more than the training pairs "

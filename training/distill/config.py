@@ -35,11 +35,11 @@ class DistillConfig:
     steps_per_pair: int = 4  # distinct steps each pair is taught at (one teacher run serves them all)
     lr: float = 1e-4  # the actor and builder copied from the teacher
     table_lr: float = 2e-3  # the per-step conditioning table
-    pixel_weight: float = 10.0  # L1 to the teacher's step k
-    # the VGG terms are off by default: measured, they held held-out PSNR still and did not bring the
-    # style closer either, where L1 alone improved both (docs/distill.md)
-    style_weight: float = 0.0  # VGG channel statistics (relu1_1..relu4_1) of the teacher's step k
-    content_weight: float = 0.0  # VGG relu4_1 features of the teacher's step k
+    # the fourth run's weights: without the VGG terms PSNR rises faster but the style weakens and
+    # stops following the step beyond 5 (docs/distill.md, "What limits it")
+    pixel_weight: float = 50.0  # L1 to the teacher's step k
+    style_weight: float = 2.0  # VGG channel statistics (relu1_1..relu4_1) of the teacher's step k
+    content_weight: float = 0.5  # VGG relu4_1 features of the teacher's step k
     augment: bool = True  # paintings as contents too, random scale, flips, style hue (VariedPairSource)
     ema: float = 0.999  # decay of the weights' moving average that is scored and saved (0: none)
     ema_warmup: bool = True  # the decay at iteration t is at most (1 + t) / (10 + t)
