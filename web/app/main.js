@@ -403,7 +403,7 @@ async function toggleRecording() {
     return blob;
   }
   state.recorder = new CanvasRecorder(view);
-  state.recorder.start();
+  await state.recorder.start();
   $('record').textContent = 'Stop recording';
   $('record').classList.add('on');
   return null;

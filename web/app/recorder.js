@@ -14,6 +14,8 @@ export class CanvasRecorder {
     return this.recorder?.state === 'recording';
   }
 
+  /** Start; resolves once the recorder has started, so every frame drawn after that is in the file
+   * (a recording stopped a few frames later was otherwise empty on a busy machine). */
   start() {
     if (typeof MediaRecorder === 'undefined') throw new Error('record: this browser has no MediaRecorder');
     const type = TYPES.find((t) => MediaRecorder.isTypeSupported(t));
@@ -22,7 +24,11 @@ export class CanvasRecorder {
     this.type = type;
     this.recorder = new MediaRecorder(this.canvas.captureStream(this.fps), { mimeType: type });
     this.recorder.ondataavailable = (e) => { if (e.data.size) this.chunks.push(e.data); };
-    this.recorder.start(1000);
+    return new Promise((resolve, reject) => {
+      this.recorder.onstart = () => resolve();
+      this.recorder.onerror = (e) => reject(e.error ?? new Error('record: the recorder failed'));
+      this.recorder.start(1000);
+    });
   }
 
   /** Stop; resolves to the recording as a Blob. */
