@@ -50,8 +50,6 @@ def _frames(video: Path, count: int, size: tuple[int, int]) -> list[np.ndarray]:
     return frames
 
 
-
-
 def _stylizer(model: Path, style: Path, step: int, network_scale: float, upsample: str,
               interval: int | str, threads: int | None) -> FrameStylizer:
     """The mode's frame stylizer, built as `run` builds it, with the style set."""

@@ -153,5 +153,3 @@ def _quantize(model: onnx.ModelProto, feeds: list[dict[str, np.ndarray]], nodes:
 def _run(model: onnx.ModelProto, feeds: list[dict[str, np.ndarray]]) -> list[np.ndarray]:
     session = cpu_session(model.SerializeToString())
     return [session.run(None, feed)[0] for feed in feeds]
-
-

@@ -130,13 +130,15 @@ def download_official(dest: Path | None = None, base_url: str | None = None, for
     """
     dest = Path(dest) if dest else weights_cache_dir()
     if dest.exists() and not dest.is_dir():
-        raise UserError(f"--dir {dest} is not a directory")
-    if not force:
-        for wf in OFFICIAL_FILES:
-            target = dest / wf.name
-            if target.exists() and not (target.is_file() and sha256_of(target) == wf.sha256):
-                raise UserError(f"{target} is there and is not the official file: pass --force to replace "
-                                "it, or choose another --dir")
+        raise UserError(f"weights directory {dest} is not a directory")
+    # each present file hashed once: kept when right, and without --force a wrong one stops everything
+    right = set() if force else {wf.name for wf in OFFICIAL_FILES
+                                 if (dest / wf.name).is_file() and sha256_of(dest / wf.name) == wf.sha256}
+    for wf in OFFICIAL_FILES:
+        target = dest / wf.name
+        if not force and wf.name not in right and target.exists():
+            raise UserError(f"{target} is there and is not the official file: pass --force to replace "
+                            "it, or choose another --dir")
     base = base_url or os.environ.get(ENV_BASE_URL) or DEFAULT_BASE_URL
     if not base.endswith("/"):
         base += "/"
@@ -146,7 +148,7 @@ def download_official(dest: Path | None = None, base_url: str | None = None, for
         raise UserError(f"cannot create weights directory {dest}: {exc.strerror}") from None
     for wf in OFFICIAL_FILES:
         target = dest / wf.name
-        if not force and target.is_file() and sha256_of(target) == wf.sha256:
+        if wf.name in right:
             print(f"{target}: present, sha256 ok")
             continue
         _fetch(base + wf.name, target, wf, progress)
