@@ -59,8 +59,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                    help=f"lr of the step table ({c.table_lr})")
     d.add_argument("--pixel-weight", type=float, metavar="W", help=f"L1 weight ({c.pixel_weight})")
     d.add_argument("--style-weight", type=float, metavar="W",
-                   help=f"VGG style weight ({c.style_weight}; 0 skips the VGG network: PSNR to the "
-                        "teacher rises faster, the style weakens, see docs/distill.md)")
+                   help=f"VGG style weight ({c.style_weight}; 0 with --content-weight 0 skips the VGG "
+                        "network: PSNR to the teacher rises faster, the style weakens, see "
+                        "docs/distill.md)")
     d.add_argument("--content-weight", type=float, metavar="W",
                    help=f"VGG content weight ({c.content_weight})")
     d.add_argument("--augment", action=argparse.BooleanOptionalAction,
